@@ -1,0 +1,73 @@
+"""The ``ipe`` command line: a thin layer that parses options, calls the library and prints."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from ipe import __version__
+from ipe.errors import IpeError
+
+
+class IpeGroup(click.Group):
+    """A group that turns every ipe error into one ``Error: ...`` line and a non-zero exit."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except IpeError as exc:
+            raise click.ClickException(" ".join(str(exc).split())) from None
+        except KeyboardInterrupt:
+            raise click.ClickException("interrupted; nothing from this command was saved") from None
+
+
+def progress_factory(quiet: bool):
+    """A progress wrapper for the library: a bar on stderr when it is a terminal and not ``--quiet``."""
+
+    def progress(items, label: str = "", length=None):
+        if quiet or not sys.stderr.isatty():
+            yield from items
+            return
+        with click.progressbar(items, label=label, length=length, file=sys.stderr) as bar:
+            yield from bar
+
+    return progress
+
+
+def echo_table(table, fmt: str = "table") -> None:
+    """Print a DataFrame as an aligned table, CSV or JSON."""
+    if fmt == "csv":
+        click.echo(table.to_csv(index=False, lineterminator="\n"), nl=False)
+    elif fmt == "json":
+        click.echo(table.to_json(orient="records", force_ascii=False, indent=2))
+    elif table.empty:
+        click.echo("(nothing)")
+    else:
+        click.echo(table.to_string(index=False, max_colwidth=80))
+
+
+@click.group(cls=IpeGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="ipe")
+@click.option("--project", "-p", envvar="IPE_PROJECT", default=".", show_default=True,
+              type=click.Path(file_okay=False), help="Project folder (or set IPE_PROJECT).")
+@click.pass_context
+def cli(ctx, project):
+    """ipe: code MASH evaluation transcripts against a programme theory, offline and reproducibly.
+
+    Example:
+
+        ipe run
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["project"] = project
+
+
+def main() -> None:
+    cli(prog_name="ipe")
+
+
+from ipe.cli import agree as _agree  # noqa: E402,F401  (each module registers its commands on ``cli``)
+from ipe.cli import codebook as _codebook  # noqa: E402,F401
+from ipe.cli import coding as _coding  # noqa: E402,F401
+from ipe.cli import project as _project  # noqa: E402,F401

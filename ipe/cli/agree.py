@@ -1,0 +1,100 @@
+"""Commands for intercoder agreement: between coders in the project, or on a plain reliability matrix."""
+
+from __future__ import annotations
+
+import click
+
+from ipe import agreement
+from ipe import exporters
+from ipe import project as lib
+from ipe.cli import cli, echo_table
+from ipe.errors import IpeError
+
+
+class DefaultCommandGroup(click.Group):
+    """A group whose unknown first word goes to its default command (``ipe agree A B`` = ``ipe agree coders A B``)."""
+
+    default = "coders"
+
+    def parse_args(self, ctx, args):
+        if args and args[0] not in self.commands and args[0] not in ctx.help_option_names:
+            args = [self.default, *args]
+        return super().parse_args(ctx, args)
+
+
+@cli.group(cls=DefaultCommandGroup)
+def agree():
+    """Intercoder agreement: 'ipe agree CODER_A CODER_B ...' or 'ipe agree matrix FILE.csv'."""
+
+
+@agree.command("coders")
+@click.argument("coders", nargs=-1, required=True)
+@click.option("--unit", type=click.Choice(agreement.AGREEMENT_UNITS), default="sentence", show_default=True)
+@click.option("--codes", "codes", multiple=True, help="Only these codes (repeatable).")
+@click.option("--sources", "sources", multiple=True, help="Only these sources (repeatable).")
+@click.option("--disagreements", type=click.Path(dir_okay=False), help="Write each disagreement to this CSV.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "md"]), default="table", show_default=True)
+@click.pass_context
+def agree_coders(ctx, coders, unit, codes, sources, disagreements, fmt):
+    """Agreement between two or more coders in the project, per code and overall.
+
+    Units a coder never coded (sources outside their assignment) are missing, not absent.
+
+    Example:
+
+        ipe agree coder-a coder-b --unit sentence --disagreements disagreements.csv
+    """
+    with lib.open_store(ctx.obj["project"]) as store:
+        try:
+            table, diffs = agreement.coder_agreement(store, list(coders), unit, list(codes) or None, list(sources) or None)
+        except ValueError as exc:
+            raise IpeError(str(exc)) from None
+    table = table.round(3)
+    if fmt == "md":
+        from ipe.exporters.md import table_lines
+
+        click.echo("\n".join(table_lines(table)))
+    else:
+        echo_table(table, fmt)
+    if disagreements:
+        for path in exporters.write("csv", {"disagreements": diffs}, disagreements):
+            click.echo(f"Wrote {len(diffs)} disagreements to {path}", err=fmt != "table")
+
+
+@agree.command("matrix")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--level", type=click.Choice(["nominal", "ordinal", "interval", "ratio"]), default="nominal", show_default=True)
+def agree_matrix(file, level):
+    """Alpha and kappa for a reliability matrix from any study: one column per coder, one row per unit.
+
+    Empty cells are missing. An optional first column named 'unit' holds unit ids.
+
+    Example:
+
+        ipe agree matrix ratings.csv --level interval
+    """
+    from ipe.corpus import read_csv_rows
+
+    header, rows = read_csv_rows(__import__("pathlib").Path(file))
+    coders = [h for h in header if h.lower() != "unit"]
+    matrix = []
+    for coder in coders:
+        values = []
+        for line, row in rows:
+            cell = row.get(coder, "")
+            if cell == "":
+                values.append(None)
+            elif level == "nominal":
+                values.append(cell)
+            else:
+                try:
+                    values.append(float(cell))
+                except ValueError:
+                    raise IpeError(f"{file}: line {line}: '{cell}' is not a number ({level} level)") from None
+        matrix.append(values)
+    try:
+        figures = agreement.matrix_agreement(matrix, level)
+    except ValueError as exc:
+        raise IpeError(f"{file}: {exc}") from None
+    for key, value in figures.items():
+        click.echo(f"{key:>20}: {round(value, 4) if isinstance(value, float) else value}")

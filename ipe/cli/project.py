@@ -1,0 +1,162 @@
+"""Commands for projects and sources: init, import, sources, show, source remove, backup, audit, run."""
+
+from __future__ import annotations
+
+import click
+
+from ipe import project as lib
+from ipe.cli import cli, echo_table, progress_factory
+
+
+@cli.command()
+@click.argument("directory", type=click.Path(file_okay=False), required=False)
+@click.pass_context
+def init(ctx, directory):
+    """Create a project folder with an empty store (owner-only permissions).
+
+    Example:
+
+        ipe init my-evaluation
+    """
+    folder = lib.init(directory or ctx.obj["project"])
+    click.echo(f"Project ready in {folder}")
+
+
+@cli.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--manifest", type=click.Path(exists=True, dir_okay=False), help="CSV of file attributes (file,case,role,...).")
+@click.option("--text-column", help="For a CSV of free-text answers: the column holding the text.")
+@click.option("--id-column", help="For a CSV of free-text answers: the column naming each row.")
+@click.option("--model", help="An installed spaCy pipeline to split sentences (default: blank English).")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@click.pass_context
+def import_(ctx, paths, manifest, text_column, id_column, model, quiet):
+    """Import transcripts (.txt .md .docx .vtt .srt, folders, or a CSV of answers).
+
+    Re-importing an unchanged file reports it unchanged; a changed file replaces the old text and keeps its
+    human codings by their quotes.
+
+    Example:
+
+        ipe import corpora/mash-sample --manifest corpora/mash-sample/manifest.csv
+    """
+    with lib.open_store(ctx.obj["project"]) as store:
+        report = lib.import_sources(store, paths, manifest, text_column, id_column, model, progress_factory(quiet))
+    for source_id, status, detail in report.rows:
+        if status != "unchanged":
+            click.echo(f"{status:>18}  {source_id}  {detail}".rstrip())
+    click.echo(f"Imported: {report.summary()}")
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@click.pass_context
+def sources(ctx, fmt):
+    """List sources with word, turn and sentence counts and their attributes.
+
+    Example:
+
+        ipe sources --format csv
+    """
+    import pandas as pd
+
+    with lib.open_store(ctx.obj["project"]) as store:
+        rows = store.source_summaries()
+    table = pd.DataFrame([{**{k: v for k, v in r.items() if k != "attributes"},
+                           **{k: r["attributes"].get(k, "") for k in ("case", "role", "data_type")}} for r in rows])
+    echo_table(table, fmt)
+
+
+@cli.command()
+@click.argument("source")
+@click.pass_context
+def show(ctx, source):
+    """Show a source turn by turn, with speakers and roles.
+
+    Example:
+
+        ipe show ash-int-01
+    """
+    with lib.open_store(ctx.obj["project"]) as store:
+        src = store.source(source)
+    attrs = ", ".join(f"{k}={v}" for k, v in sorted(src.attributes.items()))
+    click.echo(f"{src.id}  ({src.name}, {src.word_count} words, {len(src.turns)} turns)  {attrs}")
+    for t in src.turns:
+        who = t.speaker or "-"
+        role = f" [{t.role}]" if t.role else ""
+        click.echo(f"\n#{t.n} {who}{role}  {t.start}-{t.end}")
+        click.echo(src.text[t.start:t.end])
+
+
+@cli.group()
+def source():
+    """Manage single sources."""
+
+
+@source.command("remove")
+@click.argument("source_id")
+@click.option("--reason", required=True, help="Why (kept in the audit log), e.g. 'participant withdrew consent'.")
+@click.pass_context
+def source_remove(ctx, source_id, reason):
+    """Erase a source: its text, turns, codings and memos (right to erasure); the audit log keeps its id.
+
+    Example:
+
+        ipe source remove bra-par-01 --reason "withdrew consent"
+    """
+    with lib.open_store(ctx.obj["project"]) as store:
+        lib.remove_source(store, source_id, reason)
+    click.echo(f"Removed {source_id}")
+
+
+@cli.command()
+@click.argument("directory", type=click.Path(file_okay=False))
+@click.pass_context
+def backup(ctx, directory):
+    """Write a consistent copy of the project store into DIRECTORY (SQLite's backup API).
+
+    Example:
+
+        ipe backup /media/encrypted/ipe-backup
+    """
+    with lib.open_store(ctx.obj["project"]) as store:
+        path = store.backup(directory)
+    click.echo(f"Backup written to {path}")
+
+
+@cli.command()
+@click.option("--last", type=int, default=20, show_default=True, help="How many entries.")
+@click.pass_context
+def audit(ctx, last):
+    """Show the audit log: who changed what, when.
+
+    Example:
+
+        ipe audit --last 5
+    """
+    with lib.open_store(ctx.obj["project"]) as store:
+        for e in store.audit_log(last):
+            click.echo(f"{e.at}  {e.actor}  {e.action}  {e.detail}")
+
+
+@cli.command()
+@click.argument("corpus_dir", required=False, type=click.Path(exists=True, file_okay=False))
+@click.option("--codebook", type=click.Path(exists=True, dir_okay=False), help="Default: codebooks/mash-programme-theory.yaml")
+@click.option("--out", type=click.Path(file_okay=False), default="reports", show_default=True, help="Where outputs go.")
+@click.option("--project", "run_project", type=click.Path(file_okay=False), help="Project folder (default: OUT/project).")
+@click.option("--jobs", type=int, default=1, show_default=True, help="Processes for auto-coding.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
+def run(corpus_dir, codebook, out, run_project, jobs, quiet):
+    """Run the main job: init, import, auto-code, import gold codings, and write the reports.
+
+    With no arguments it runs on corpora/mash-sample with codebooks/mash-programme-theory.yaml.
+
+    Example:
+
+        ipe run corpora/mash-sample --out reports
+    """
+    from ipe import run as runner
+
+    result = runner.run(corpus_dir, codebook, out, run_project, jobs=jobs, progress=progress_factory(quiet))
+    for line in result.summary:
+        click.echo(line)

@@ -1,0 +1,251 @@
+"""Auto-coding with spaCy matchers compiled from a codebook, and placing human codings in the text.
+
+The coder is a registered spaCy component (``ipe_coder``) that writes ``doc.spans["ipe"]``: one span per code and
+unit, labelled with the code id, whose ``id_`` names the rule(s) that fired. It can be used in any pipeline::
+
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    nlp.add_pipe("ipe_lemmatizer")
+    nlp.initialize()
+    nlp.add_pipe("ipe_coder", config={"codebook": "codebooks/mash-programme-theory.yaml"})
+    doc = nlp("We share information with the police every morning.")
+    [(s.label_, s.text) for s in doc.spans["ipe"]]
+
+Inside ipe each Doc is one speaker turn, so the ``turn`` unit is the whole Doc.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import re
+from pathlib import Path
+from typing import Iterable, Optional
+
+from spacy.language import Language
+from spacy.matcher import Matcher, PhraseMatcher
+from spacy.tokens import Doc, Span, SpanGroup
+
+from ipe import nlp as _nlp  # noqa: F401 - registers the ipe_lemmatizer factory
+from ipe.errors import IpeError
+from ipe.records import Codebook, Coding
+
+SPANS_KEY = "ipe"
+
+
+class CompiledCodebook:
+    """A codebook's rules as spaCy matchers over one vocabulary, with a map from match key to (code, rule)."""
+
+    def __init__(self, nlp: Language, codebook: Codebook):
+        self.codebook = codebook
+        self.phrases = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self.lemmas = PhraseMatcher(nlp.vocab, attr="LEMMA")
+        self.patterns = Matcher(nlp.vocab, validate=True)
+        self.rule_of: dict[int, tuple[str, str]] = {}
+        self.units: dict[str, str] = {}
+        self.cues: dict[str, list[tuple[str, ...]]] = {}
+        self.windows: dict[str, Optional[int]] = {}
+        self.order = {c.id: i for i, c in enumerate(codebook.codes)}
+        lemma_texts = []
+        for code in codebook.codes:
+            rules = code.rules
+            if rules.empty:
+                continue
+            self.units[code.id] = rules.unit
+            self.windows[code.id] = rules.exclude_window
+            self.cues[code.id] = [tuple(t.lower_ for t in nlp.make_doc(c)) for c in rules.exclude_cues]
+            for phrase in rules.phrases:
+                key = self._key(nlp, code.id, f"phrase:{phrase}")
+                self.phrases.add(key, [nlp.make_doc(phrase)])
+            for lemma in rules.lemmas:
+                lemma_texts.append((code.id, lemma))
+            for i, pattern in enumerate(rules.patterns):
+                key = self._key(nlp, code.id, f"pattern:{i + 1}")
+                self.patterns.add(key, [json.loads(pattern)])
+        lemma_docs = _lemmatise(nlp, [t for _, t in lemma_texts])
+        for (code_id, text), doc in zip(lemma_texts, lemma_docs):
+            key = self._key(nlp, code_id, f"lemma:{text}")
+            self.lemmas.add(key, [doc])
+
+    def _key(self, nlp: Language, code_id: str, rule: str) -> str:
+        key = f"{code_id}\t{rule}"
+        self.rule_of[nlp.vocab.strings.add(key)] = (code_id, rule)
+        return key
+
+    def matches(self, doc: Doc) -> list[tuple[str, str, int, int]]:
+        """``(code id, rule, start token, end token)`` for every rule hit that no exclusion cue suppresses."""
+        found = []
+        for matcher in (self.phrases, self.lemmas, self.patterns):
+            for key, start, end in matcher(doc):
+                code_id, rule = self.rule_of[key]
+                if not self._excluded(doc, code_id, start, end):
+                    found.append((code_id, rule, start, end))
+        found.sort(key=lambda m: (m[2], m[3], self.order[m[0]], m[1]))
+        return found
+
+    def _excluded(self, doc: Doc, code_id: str, start: int, end: int) -> bool:
+        cues = self.cues.get(code_id)
+        if not cues:
+            return False
+        sent = doc[start].sent if doc.has_annotation("SENT_START") else doc[:]
+        window = self.windows.get(code_id)
+        lo = sent.start if window is None else max(sent.start, start - window)
+        hi = sent.end if window is None else min(sent.end, end + window)
+        # Cues inside the hit itself do not count: a phrase like "no early help" is meant as written.
+        words = [t.lower_ for t in doc[lo:start]], [t.lower_ for t in doc[end:hi]]
+        return any(_contains(side, cue) for side in words for cue in cues)
+
+
+def _contains(words: list[str], cue: tuple[str, ...]) -> bool:
+    n = len(cue)
+    return any(tuple(words[i:i + n]) == cue for i in range(len(words) - n + 1))
+
+
+def _lemmatise(nlp: Language, texts: list[str]) -> list[Doc]:
+    """Run the pipeline's lemmatiser (and what it needs) on rule texts, so rules and documents agree."""
+    lemmatiser = next((n for n in ("ipe_lemmatizer", "lemmatizer") if n in nlp.pipe_names), None)
+    if lemmatiser is None:
+        raise IpeError("the spaCy pipeline has no lemmatiser, so lemma rules cannot be matched")
+    names = nlp.pipe_names
+    keep = names[: names.index(lemmatiser) + 1]
+    with nlp.select_pipes(enable=keep):
+        return list(nlp.pipe(texts))
+
+
+class CodebookCoder:
+    """The ``ipe_coder`` spaCy component: codes a Doc against a codebook into ``doc.spans[spans_key]``."""
+
+    def __init__(self, nlp: Language, name: str = "ipe_coder", codebook: Optional[str] = None,
+                 spans_key: str = SPANS_KEY):
+        self.nlp = nlp
+        self.name = name
+        self.spans_key = spans_key
+        self.compiled: Optional[CompiledCodebook] = None
+        self.codebook_path = codebook
+        if codebook:
+            from ipe import codebook as codebook_module
+
+            self.set_codebook(codebook_module.load(codebook))
+
+    def set_codebook(self, codebook: Codebook) -> "CodebookCoder":
+        self.compiled = CompiledCodebook(self.nlp, codebook)
+        return self
+
+    def __call__(self, doc: Doc) -> Doc:
+        if self.compiled is None:
+            raise IpeError("the ipe_coder component has no codebook (give config codebook=PATH or call set_codebook)")
+        doc.spans[self.spans_key] = SpanGroup(doc, name=self.spans_key, spans=self.unit_spans(doc))
+        return doc
+
+    def unit_spans(self, doc: Doc) -> list[Span]:
+        """One span per (code, unit): each hit widened to its code's unit, the rules that fired in its ``id_``."""
+        hits: dict[tuple[int, int, str], list[str]] = {}
+        for code_id, rule, start, end in self.compiled.matches(doc):
+            if self.compiled.units.get(code_id) == "turn" or not doc.has_annotation("SENT_START"):
+                lo, hi = 0, len(doc)
+            else:
+                sent = doc[start].sent
+                lo, hi = sent.start, sent.end
+            rules = hits.setdefault((lo, hi, code_id), [])
+            if rule not in rules:
+                rules.append(rule)
+        spans = []
+        for (lo, hi, code_id), rules in sorted(hits.items(), key=lambda kv: (kv[0][0], kv[0][1], self.compiled.order[kv[0][2]])):
+            span = _trim(doc, lo, hi)
+            if span is not None:
+                spans.append(Span(doc, span[0], span[1], label=code_id, span_id="; ".join(rules[:3])))
+        return spans
+
+    def to_disk(self, path, exclude=()):
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        (path / "codebook.yaml").write_text(self.compiled.codebook.document if self.compiled else "", encoding="utf-8")
+        (path / "cfg.json").write_text(json.dumps({"spans_key": self.spans_key}), encoding="utf-8")
+
+    def from_disk(self, path, exclude=()):
+        from ipe import codebook as codebook_module
+
+        path = Path(path)
+        self.spans_key = json.loads((path / "cfg.json").read_text(encoding="utf-8"))["spans_key"]
+        text = (path / "codebook.yaml").read_text(encoding="utf-8")
+        if text:
+            self.set_codebook(codebook_module.loads(text, str(path / "codebook.yaml")))
+        return self
+
+
+def _trim(doc: Doc, lo: int, hi: int) -> Optional[tuple[int, int]]:
+    while lo < hi and doc[lo].is_space:
+        lo += 1
+    while hi > lo and doc[hi - 1].is_space:
+        hi -= 1
+    return (lo, hi) if hi > lo else None
+
+
+@Language.factory("ipe_coder", default_config={"codebook": None, "spans_key": SPANS_KEY})
+def make_coder(nlp: Language, name: str, codebook: Optional[str], spans_key: str) -> CodebookCoder:
+    return CodebookCoder(nlp, name, codebook=codebook, spans_key=spans_key)
+
+
+def coding_pipeline(codebook: Codebook, model: Optional[str] = None) -> Language:
+    """A pipeline (blank English, or an installed ``model``) with the ``ipe_coder`` component for ``codebook``."""
+    from ipe.nlp import blank_pipeline, installed_pipeline
+
+    nlp = installed_pipeline(model) if model else blank_pipeline()
+    nlp.add_pipe("ipe_coder", config={"spans_key": SPANS_KEY}).set_codebook(codebook)
+    return nlp
+
+
+def code_turns(nlp: Language, items: Iterable[tuple[str, tuple]], batch_size: int = 256, n_process: int = 1):
+    """Auto-code texts; ``items`` are ``(turn text, context)`` and each result is ``(context, [(start, end, code, rule)])``.
+
+    Offsets are character offsets into the turn text.
+    """
+    for doc, context in nlp.pipe(items, as_tuples=True, batch_size=batch_size, n_process=n_process):
+        yield context, [(s.start_char, s.end_char, s.label_, s.id_) for s in doc.spans[SPANS_KEY]]
+
+
+# -- placing human codings -----------------------------------------------------------------------------------------
+
+_QUOTE_CHARS = {"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-"}
+
+
+def _flexible(quote: str) -> re.Pattern:
+    """A pattern that finds a quote despite different white space and curly or straight quotation marks."""
+    parts = []
+    for word in quote.split():
+        chars = []
+        for ch in word:
+            plain = _QUOTE_CHARS.get(ch, ch)
+            alts = {plain} | {k for k, v in _QUOTE_CHARS.items() if v == plain}
+            chars.append("[" + "".join(re.escape(a) for a in sorted(alts)) + "]" if len(alts) > 1 else re.escape(ch))
+        parts.append("".join(chars))
+    return re.compile(r"\s+".join(parts))
+
+
+def locate_quote(text: str, quote: str, near: Optional[int] = None) -> Optional[tuple[int, int]]:
+    """Where ``quote`` stands in ``text``: the occurrence nearest ``near`` (or the first), exact before flexible."""
+    quote = quote.strip()
+    if not quote:
+        return None
+    spans = []
+    i = text.find(quote)
+    while i >= 0:
+        spans.append((i, i + len(quote)))
+        i = text.find(quote, i + 1)
+    if not spans:
+        spans = [(m.start(), m.end()) for m in _flexible(quote).finditer(text)]
+    if not spans:
+        return None
+    if near is None:
+        return spans[0]
+    return min(spans, key=lambda s: (abs(s[0] - near), s[0]))
+
+
+def reanchor(codings: Iterable[Coding], new_text: str) -> list[tuple[Coding, Optional[tuple[int, int]]]]:
+    """For each coding of a changed source, its new span found by its quote (None: orphaned)."""
+    return [(c, locate_quote(new_text, c.quote, near=c.start) if c.quote else None) for c in codings]
+
+
+def turn_at(turn_starts: list[int], offset: int) -> int:
+    """Index of the turn containing ``offset`` given the sorted turn start offsets."""
+    return max(0, bisect.bisect_right(turn_starts, offset) - 1)

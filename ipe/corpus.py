@@ -1,0 +1,623 @@
+"""Transcripts in: read files, normalise text, find speaker turns and sentences, attach manifest attributes.
+
+Normalisation (offsets and interoperability depend on it): text is decoded (UTF-8, UTF-8 with BOM, UTF-16 with
+BOM, else Windows-1252), the BOM is dropped, CRLF and CR become LF, the text is put in Unicode NFC form, and trailing
+white space at the end of the document is removed. Every offset ipe stores is a character (code point) offset into
+that normalised text. Structured formats (.docx, .vtt, .srt, CSV) are first rendered to plain text, as documented
+in each reader, and offsets refer to that rendering.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+import unicodedata
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Optional
+
+from ipe.errors import ManifestError, SourceError
+from ipe.records import Sentence, Source, Turn
+
+TEXT_FORMATS = {".txt": "txt", ".md": "md", ".docx": "docx", ".vtt": "vtt", ".srt": "srt"}
+MAX_FILE_BYTES = 50 * 1024 * 1024
+INTERVIEWER_ALIASES = {"int", "i", "interviewer", "q", "researcher", "interviewer 1", "moderator"}
+RESPONDENT_ALIASES = {"r", "resp", "respondent", "a", "interviewee"}
+# Words that look like a speaker label ("Date: 3 May") but label a field in notes and headers.
+NOT_SPEAKERS = {
+    "date", "time", "location", "venue", "present", "attendees", "attending", "note", "notes", "duration", "setting",
+    "purpose", "context", "summary", "subject", "re", "agenda", "action", "actions", "outcome", "outcomes", "decision",
+    "question", "questions", "theme", "finding", "example", "observer", "observation", "site", "case", "file", "ref",
+    "reference", "title", "transcript", "interview", "recorded", "recording", "participant", "participants", "role",
+    "agency", "tel", "phone", "email", "address", "dob", "nhs", "warning", "ps", "nb", "update", "timeline", "key",
+    "points", "issue", "issues", "response", "responses", "rag", "rating", "group", "breakout", "facilitator notes",
+}
+MANIFEST_RESERVED = {"file", "id", "speakers"}
+
+_WORD = r"[A-Za-z][\w'’.\-]*"
+_LABEL = rf"(?P<label>{_WORD}(?:[ \t]+[A-Za-z0-9][\w'’.\-]*){{0,3}})"
+_TIME = r"(?P<time>\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?)"
+LABEL_PATTERNS = [
+    ("markdown", re.compile(r"^\*\*(?P<label>[^*\n]{1,40}?)\*\*[ \t]*:[ \t]*(?P<rest>.*)$")),
+    ("markdown", re.compile(r"^\*\*(?P<label>[^*\n]{1,40}?):\*\*[ \t]*(?P<rest>.*)$")),
+    ("timestamped", re.compile(rf"^\[{_TIME}\][ \t]*{_LABEL}[ \t]*:[ \t]*(?P<rest>.*)$")),
+    ("time-in-brackets", re.compile(rf"^{_LABEL}[ \t]*\({_TIME}\)[ \t]*:[ \t]*(?P<rest>.*)$")),
+    ("service", re.compile(rf"^{_LABEL}(?:[ \t]{{2,}}|\t){_TIME}[ \t]*$")),
+    ("dash", re.compile(r"^(?P<label>[A-Z]{1,5}\d{0,3})[ \t]+[-–—][ \t]+(?P<rest>.*)$")),
+    ("colon", re.compile(rf"^{_LABEL}[ \t]*:[ \t]*(?P<rest>.*)$")),
+]
+DIRECTION_PATTERNS = [
+    re.compile(r"^\*?\(?\d{1,2}[.:]\d{2}[ \t]*(?:am|pm|a\.m\.|p\.m\.)?\)?\*?$", re.I),
+    re.compile(r"^\*?\([^()\n]{1,80}\)\*?$"),
+    re.compile(r"^\*?\[[^\[\]\n]{1,80}\]\*?$"),
+    re.compile(r"^[-*_]{3,}$"),
+]
+HEADING_MD = re.compile(r"^#{1,6}[ \t]+\S")
+
+
+@dataclass
+class ParsedFile:
+    """A file read and rendered to normalised text, with its turns when the format carries them."""
+
+    text: str
+    format: str
+    turns: Optional[list] = None
+    heading_lines: frozenset = frozenset()
+
+
+@dataclass
+class ImportReport:
+    """What an import did, source by source."""
+
+    rows: list = field(default_factory=list)  # (source id, status, detail)
+
+    def add(self, source_id: str, status: str, detail: str = "") -> None:
+        self.rows.append((source_id, status, detail))
+
+    def count(self, status: str) -> int:
+        return sum(1 for _, s, _ in self.rows if s == status)
+
+    def summary(self) -> str:
+        order = ("new", "changed", "attributes updated", "unchanged", "skipped")
+        parts = [f"{self.count(s)} {s}" for s in order if self.count(s)]
+        return ", ".join(parts) or "nothing to import"
+
+
+# -- decoding and normalisation ---------------------------------------------------------------------------------------
+
+
+def decode(data: bytes, path: str) -> str:
+    """Decode bytes of a text file: UTF-8 (with or without BOM), UTF-16 with BOM, else Windows-1252."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise SourceError(path, "broken UTF-16 text") from None
+    if b"\x00" in data:
+        raise SourceError(path, "binary data, not a text file")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError as exc:
+        raise SourceError(path, f"neither UTF-8 nor Windows-1252 text (byte {exc.start})") from None
+    if _looks_binary(text):
+        raise SourceError(path, "binary data, not a text file")
+    return text
+
+
+def _looks_binary(text: str) -> bool:
+    sample = text[:4096]
+    controls = sum(1 for ch in sample if unicodedata.category(ch) == "Cc" and ch not in "\n\r\t\f")
+    return bool(sample) and controls / len(sample) > 0.01
+
+
+def normalise(text: str) -> str:
+    """The stored form of a text: no BOM, LF line ends, NFC, no trailing white space at the end."""
+    text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    return unicodedata.normalize("NFC", text).rstrip()
+
+
+def content_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+# -- readers --------------------------------------------------------------------------------------------------------
+
+
+def read_file(path: Path) -> ParsedFile:
+    """Read one transcript file into normalised text (and turns, for subtitle formats)."""
+    fmt = TEXT_FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise SourceError(path, f"unsupported file type '{path.suffix}' (use .txt, .md, .docx, .vtt, .srt or CSV)")
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise SourceError(path, f"file too large ({size // (1024 * 1024)} MB; the limit is {MAX_FILE_BYTES // (1024 * 1024)} MB)")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SourceError(path, f"cannot read the file ({exc.strerror})") from None
+    if not data.strip():
+        raise SourceError(path, "empty file")
+    if fmt == "docx":
+        return _read_docx(data, path)
+    text = normalise(decode(data, str(path)))
+    if not text:
+        raise SourceError(path, "empty file")
+    if fmt == "vtt":
+        return _read_cues(text, path, "vtt")
+    if fmt == "srt":
+        return _read_cues(text, path, "srt")
+    return ParsedFile(text=text, format=fmt)
+
+
+def _read_docx(data: bytes, path: Path) -> ParsedFile:
+    """Render a Word document: paragraphs in order, tables row by row.
+
+    A table whose rows are ``speaker | speech`` (or ``time | speaker | speech``) is rendered as ``Speaker: speech``
+    lines so it parses like any transcript; other tables render their cells joined by `` | ``.
+    """
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        raise SourceError(path, "not a Word .docx file (not a zip archive)")
+    try:
+        import docx
+        from docx.table import Table
+        from docx.text.paragraph import Paragraph
+
+        document = docx.Document(io.BytesIO(data))
+    except Exception as exc:
+        raise SourceError(path, f"cannot read the Word document ({type(exc).__name__}: {str(exc)[:120]})") from None
+    lines: list[str] = []
+    headings: set[int] = set()
+    for block in document.element.body.iterchildren():
+        tag = block.tag.rsplit("}", 1)[-1]
+        if tag == "p":
+            para = Paragraph(block, document)
+            style = (para.style.name if para.style is not None else "") or ""
+            if style.startswith(("Heading", "Title", "Subtitle")) and para.text.strip():
+                headings.add(len(lines))
+            lines.append(para.text)
+        elif tag == "tbl":
+            lines.extend(_render_table(Table(block, document)))
+            lines.append("")
+    text = normalise("\n".join(lines))
+    if not text:
+        raise SourceError(path, "the Word document has no text")
+    # Heading indices count lines of the rendering before normalisation trimmed only its end, so they still hold.
+    return ParsedFile(text=text, format="docx", heading_lines=frozenset(headings))
+
+
+_TIME_CELL = re.compile(r"^\[?\d{1,2}:\d{2}(?::\d{2})?\]?$")
+_HEADER_WORDS = {"speaker", "name", "who", "text", "speech", "transcript", "time", "utterance", "what was said"}
+
+
+def _render_table(table) -> list[str]:
+    rows = [[cell.text.strip() for cell in row.cells] for row in table.rows]
+    # Merged cells repeat in python-docx; keep each distinct cell once.
+    rows = [[c for i, c in enumerate(r) if i == 0 or c != r[i - 1]] for r in rows]
+    if rows and all(c.lower() in _HEADER_WORDS for c in rows[0] if c):
+        rows = rows[1:]
+    speaker_table = rows and all(_speaker_row(r) for r in rows if any(r))
+    out = []
+    for r in rows:
+        if not any(r):
+            continue
+        if speaker_table:
+            cells = [c for c in r if c]
+            time = cells.pop(0) if len(cells) == 3 and _TIME_CELL.match(cells[0]) else None
+            speaker, speech = cells[0], " ".join(cells[1:])
+            out.append(f"[{time.strip('[]')}] {speaker}: {speech}" if time else f"{speaker}: {speech}")
+        else:
+            out.append(" | ".join(r))
+    return out
+
+
+def _speaker_row(cells: list[str]) -> bool:
+    cells = [c for c in cells if c]
+    if len(cells) == 3 and _TIME_CELL.match(cells[0]):
+        cells = cells[1:]
+    return len(cells) == 2 and len(cells[0]) <= 40 and "\n" not in cells[0] and not cells[0].endswith(".")
+
+
+_CUE_TIME = re.compile(r"^(\d{1,2}:)?\d{1,2}:\d{2}[.,]\d{1,3}\s+-->\s+(\d{1,2}:)?\d{1,2}:\d{2}[.,]\d{1,3}")
+_VOICE = re.compile(r"<v(?:\.[\w.-]+)?\s+([^>]+)>")
+_TAG = re.compile(r"</?[^>]+>")
+
+
+def _read_cues(text: str, path: Path, fmt: str) -> ParsedFile:
+    """Render WebVTT or SubRip cues as a transcript: consecutive cues of one speaker make one turn.
+
+    The speaker comes from a WebVTT voice tag (``<v Name>``) or a ``Name:`` prefix; the turn keeps the start time
+    of its first cue. The rendering is ``Speaker: speech`` paragraphs separated by blank lines.
+    """
+    if fmt == "vtt" and not text.startswith("WEBVTT"):
+        raise SourceError(path, "not a WebVTT file (no WEBVTT header)")
+    cues = []
+    for block in re.split(r"\n\s*\n", text):
+        lines = [ln.strip() for ln in block.split("\n") if ln.strip()]
+        timing = next((i for i, ln in enumerate(lines) if _CUE_TIME.match(ln)), None)
+        if timing is None:
+            continue
+        start = lines[timing].split("-->")[0].strip().replace(",", ".")
+        body = " ".join(lines[timing + 1:])
+        speaker = None
+        voice = _VOICE.search(body)
+        if voice:
+            speaker = voice.group(1).strip()
+        body = " ".join(_TAG.sub("", body).split())
+        if speaker is None:
+            match = LABEL_PATTERNS[-1][1].match(body)
+            if match and not _not_speaker(match.group("label")):
+                speaker, body = match.group("label"), match.group("rest")
+        if body:
+            cues.append((speaker, start, body))
+    if not cues:
+        raise SourceError(path, f"no cues found in the {fmt.upper()} file")
+    merged: list[list] = []
+    for speaker, start, body in cues:
+        if merged and (speaker is None or speaker == merged[-1][0]):
+            merged[-1][2].append(body)
+        else:
+            merged.append([speaker, start, [body]])
+    parts, turns, offset = [], [], 0
+    for n, (speaker, start, bodies) in enumerate(merged, 1):
+        label = f"{speaker}: " if speaker else ""
+        speech = " ".join(bodies)
+        parts.append(label + speech)
+        begin = offset + len(label)
+        turns.append(Turn(n=n, start=begin, end=begin + len(speech), speaker=normalise_speaker(speaker) if speaker else None,
+                          label=speaker, time=start))
+        offset += len(label) + len(speech) + 2
+    return ParsedFile(text="\n\n".join(parts), format=fmt, turns=turns)
+
+
+# -- speaker turns -----------------------------------------------------------------------------------------------------
+
+
+def normalise_speaker(label: str) -> str:
+    """A speaker label's canonical form: markup and extra spaces gone, shouting tamed, interviewer aliases unified."""
+    label = " ".join(label.replace("*", "").strip().strip(":").split())
+    low = label.lower()
+    if low in INTERVIEWER_ALIASES:
+        return "Interviewer"
+    if low in RESPONDENT_ALIASES:
+        return "Respondent"
+    words = []
+    for word in label.split(" "):
+        # Long all-capital words are names typed in capitals; short ones (DS, SW1, DSL) are abbreviations.
+        if word.isupper() and word.isalpha() and len(word) > 3:
+            word = word.capitalize()
+        words.append(word)
+    return " ".join(words)
+
+
+def _not_speaker(label: str) -> bool:
+    return label.strip().lower() in NOT_SPEAKERS
+
+
+def _match_label(line: str):
+    for kind, pattern in LABEL_PATTERNS:
+        match = pattern.match(line)
+        if match and not _not_speaker(match.group("label")):
+            return kind, match
+    return None, None
+
+
+def _is_direction(line: str) -> bool:
+    return any(p.match(line) for p in DIRECTION_PATTERNS)
+
+
+def _is_plain_heading(lines: list[str], i: int) -> bool:
+    line = lines[i].strip()
+    before = i == 0 or not lines[i - 1].strip()
+    after = i + 1 >= len(lines) or not lines[i + 1].strip()
+    return (
+        before and after and len(line.split()) <= 10 and line[:1].isupper()
+        and not line.endswith((".", "?", "!", ",", ";", ":", '"', "”", "’", "'", ")", "…"))
+    )
+
+
+def split_turns(text: str, heading_lines: Iterable[int] = (), known_speakers: Iterable[str] = ()) -> list[Turn]:
+    """Find speaker turns in normalised text.
+
+    A line that starts with a speaker label begins a turn; the turn's span is its speech (the label is outside it).
+    A line without a label continues the current speaker's turn; outside any speaker's turn (field notes), each
+    paragraph is a turn of its own with no speaker. Stage directions and time marks on a line of their own
+    (``(12.43 pm)``, ``*(Short adjournment)*``, ``[inaudible]``) and headings end a turn and belong to none.
+    A colon label counts only if it recurs in the document, is a known interviewer/respondent label, or is named
+    in ``known_speakers``; that keeps "Note: ..." in field notes from becoming a speaker.
+    """
+    lines = text.split("\n")
+    starts, pos = [], 0
+    for line in lines:
+        starts.append(pos)
+        pos += len(line) + 1
+    known = {normalise_speaker(s) for s in known_speakers}
+    candidates: dict[int, tuple] = {}
+    tally: dict[str, int] = {}
+    for i, line in enumerate(lines):
+        kind, match = _match_label(line.strip())
+        if match:
+            speaker = normalise_speaker(match.group("label"))
+            candidates[i] = (kind, match, speaker)
+            tally[speaker] = tally.get(speaker, 0) + 1
+    headings = set(heading_lines)
+
+    def accepted(kind, speaker) -> bool:
+        if kind != "colon":
+            return True
+        return tally[speaker] >= 2 or speaker in known or speaker in ("Interviewer", "Respondent")
+
+    turns: list[Turn] = []
+    current: Optional[dict] = None
+    in_speech = False  # within a labelled speaker's turn
+
+    def close():
+        nonlocal current
+        if current is not None and current["end"] > current["start"]:
+            turns.append(Turn(n=len(turns) + 1, start=current["start"], end=current["end"], speaker=current["speaker"],
+                              label=current["label"], time=current["time"]))
+        current = None
+
+    for i, line in enumerate(lines):
+        stripped = line.strip()
+        if not stripped:
+            if not in_speech:
+                close()
+            continue
+        lead = len(line) - len(line.lstrip())
+        line_start, line_end = starts[i] + lead, starts[i] + len(line.rstrip())
+        candidate = candidates.get(i)
+        if candidate and accepted(candidate[0], candidate[2]):
+            kind, match, speaker = candidate
+            close()
+            rest_start = starts[i] + lead + (match.start("rest") if "rest" in match.groupdict() else len(stripped))
+            rest_start = min(rest_start, line_end)
+            current = {"start": rest_start, "end": line_end if rest_start < line_end else rest_start,
+                       "speaker": speaker, "label": match.group("label").strip(),
+                       "time": match.groupdict().get("time")}
+            in_speech = True
+            continue
+        if i in headings or HEADING_MD.match(stripped) or _is_direction(stripped) or (
+            not in_speech and _is_plain_heading(lines, i)
+        ):
+            close()
+            if HEADING_MD.match(stripped) or i in headings:
+                in_speech = False
+            continue
+        if current is None:
+            speaker = turns[-1].speaker if (in_speech and turns) else None
+            label = turns[-1].label if (in_speech and turns) else None
+            current = {"start": line_start, "end": line_end, "speaker": speaker, "label": label, "time": None}
+        else:
+            if current["end"] == current["start"]:
+                current["start"] = line_start
+            current["end"] = line_end
+    close()
+    return turns
+
+
+def speaker_roles(spec: str) -> dict[str, str]:
+    """Parse a manifest ``speakers`` cell: ``Label=role;Label=role``."""
+    roles = {}
+    for part in (spec or "").split(";"):
+        if "=" in part:
+            label, role = part.split("=", 1)
+            if label.strip() and role.strip():
+                roles[normalise_speaker(label)] = role.strip()
+    return roles
+
+
+def assign_roles(turns: list[Turn], roles: dict[str, str], default_role: Optional[str]) -> list[Turn]:
+    """Give each turn a role: the manifest's mapping, else interviewer for interviewer labels, else the source's role."""
+    out = []
+    labelled = any(t.speaker for t in turns)
+    for t in turns:
+        if t.speaker in roles:
+            role = roles[t.speaker]
+        elif t.speaker == "Interviewer":
+            role = "interviewer"
+        elif t.speaker is None and labelled:
+            # A title or preamble in a transcript is nobody's speech.
+            role = None
+        else:
+            role = default_role
+        out.append(Turn(n=t.n, start=t.start, end=t.end, speaker=t.speaker, label=t.label, role=role, time=t.time))
+    return out
+
+
+# -- sentences ------------------------------------------------------------------------------------------------------
+
+
+def split_sentences(text: str, turns: list[Turn], nlp) -> list[Sentence]:
+    """Sentences inside each turn, by spaCy's sentencizer; offsets into ``text`` with white space trimmed."""
+    sentences: list[Sentence] = []
+    docs = nlp.pipe((text[t.start:t.end] for t in turns), batch_size=64)
+    for turn, doc in zip(turns, docs):
+        for sent in doc.sents:
+            start, end = turn.start + sent.start_char, turn.start + sent.end_char
+            while start < end and text[start].isspace():
+                start += 1
+            while end > start and text[end - 1].isspace():
+                end -= 1
+            if end > start:
+                sentences.append(Sentence(n=len(sentences) + 1, turn=turn.n, start=start, end=end))
+    return sentences
+
+
+# -- manifest --------------------------------------------------------------------------------------------------------
+
+
+def read_csv_rows(path: Path, required: Iterable[str] = ()) -> tuple[list[str], list[tuple[int, dict]]]:
+    """Rows of a CSV file as ``(line number, row)``; one-line errors for encoding, shape and missing columns."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ManifestError(path, f"cannot read the file ({exc.strerror})") from None
+    text = normalise(decode(data, str(path)))
+    if not text:
+        raise ManifestError(path, "empty file")
+    reader = csv.DictReader(io.StringIO(text))
+    header = [h.strip() for h in (reader.fieldnames or [])]
+    reader.fieldnames = header
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise ManifestError(path, f"missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)}")
+    if len(set(header)) != len(header):
+        raise ManifestError(path, "duplicate column names in the header")
+    rows = []
+    try:
+        for row in reader:
+            if None in row:
+                raise ManifestError(path, f"line {reader.line_num}: more cells than columns")
+            rows.append((reader.line_num, {k: (v or "").strip() for k, v in row.items()}))
+    except csv.Error as exc:
+        raise ManifestError(path, f"line {reader.line_num}: {exc}") from None
+    return header, rows
+
+
+def read_manifest(path: Path) -> dict[Path, dict]:
+    """Manifest rows keyed by the resolved path of the file each describes; every file must exist."""
+    _, rows = read_csv_rows(path, required=("file",))
+    out: dict[Path, dict] = {}
+    for line, row in rows:
+        if not row.get("file"):
+            raise ManifestError(path, f"line {line}: empty 'file' cell")
+        target = (path.parent / row["file"]).resolve()
+        if not target.is_file():
+            raise ManifestError(path, f"line {line}: names a missing file '{row['file']}'")
+        if target in out:
+            raise ManifestError(path, f"line {line}: '{row['file']}' is listed twice")
+        out[target] = row
+    return out
+
+
+# -- import ----------------------------------------------------------------------------------------------------------
+
+
+def source_id_for(path: Path) -> str:
+    """A source id from a file name: its stem, lower-cased, with runs of other characters made hyphens."""
+    return re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-") or "source"
+
+
+def collect_files(paths: Iterable[Path], manifest: Optional[dict], report: ImportReport) -> list[Path]:
+    """Transcript files under ``paths``; with a manifest, only the files it lists (others are reported skipped)."""
+    files: list[Path] = []
+    for p in paths:
+        p = Path(p)
+        if p.is_dir():
+            for f in sorted(x for x in p.rglob("*") if x.is_file()):
+                rel = f.relative_to(p)
+                if any(part.startswith(".") for part in rel.parts) or f.suffix.lower() not in TEXT_FORMATS:
+                    continue
+                if f.name.lower().startswith("readme"):
+                    continue
+                if manifest is not None and f.resolve() not in manifest:
+                    report.add(source_id_for(f), "skipped", f"{f}: not in the manifest")
+                    continue
+                files.append(f)
+        elif p.is_file():
+            files.append(p)
+        else:
+            raise SourceError(p, "no such file or folder")
+    if manifest is not None:
+        chosen = {f.resolve() for f in files}
+        for target in manifest:
+            if target not in chosen and any(_is_under(target, Path(p)) for p in paths):
+                files.append(target)
+    return sorted(set(files), key=lambda f: str(f))
+
+
+def _is_under(target: Path, root: Path) -> bool:
+    root = root.resolve()
+    return target == root or root in target.parents
+
+
+def parse_source(path: Path, attributes: dict, nlp, source_id: Optional[str] = None) -> Source:
+    """Read one file into a :class:`Source` with turns, roles and sentences."""
+    parsed = read_file(path)
+    roles = speaker_roles(attributes.get("speakers", ""))
+    turns = parsed.turns
+    if turns is None:
+        turns = split_turns(parsed.text, parsed.heading_lines, known_speakers=roles)
+    if not turns:
+        raise SourceError(path, "no text to import (only headings or stage directions)")
+    turns = assign_roles(turns, roles, attributes.get("role") or None)
+    attrs = {k: v for k, v in attributes.items() if k not in MANIFEST_RESERVED and v != ""}
+    attrs.setdefault("data_type", "interview" if any(t.speaker for t in turns) else "document")
+    return Source(
+        id=source_id or attributes.get("id") or source_id_for(path),
+        name=path.name,
+        text=parsed.text,
+        format=parsed.format,
+        content_hash=content_hash(parsed.text),
+        attributes=attrs,
+        turns=turns,
+        sentences=split_sentences(parsed.text, turns, nlp),
+        path=str(path),
+    )
+
+
+def parse_csv_sources(path: Path, text_column: str, id_column: Optional[str], nlp,
+                      data_type: str = "survey") -> list[Source]:
+    """One source per CSV row: the text column is the text, other columns become attributes."""
+    required = [text_column] + ([id_column] if id_column else [])
+    _, rows = read_csv_rows(path, required=required)
+    stem = source_id_for(path)
+    sources, seen = [], set()
+    for line, row in rows:
+        text = normalise(row.get(text_column, ""))
+        if not text:
+            continue
+        key = row[id_column] if id_column else str(line - 1)
+        sid = f"{stem}-{re.sub(r'[^a-z0-9]+', '-', key.lower()).strip('-')}"
+        if sid in seen:
+            raise ManifestError(path, f"line {line}: duplicate id '{key}'")
+        seen.add(sid)
+        attrs = {k: v for k, v in row.items() if k != text_column and v}
+        attrs.setdefault("data_type", data_type)
+        turns = split_turns(text)
+        sources.append(Source(id=sid, name=f"{path.name}#{key}", text=text, format="csv", content_hash=content_hash(text),
+                              attributes=attrs, turns=turns, sentences=split_sentences(text, turns, nlp), path=str(path)))
+    if not sources:
+        raise SourceError(path, f"no text in column '{text_column}'")
+    return sources
+
+
+def parse_sources(
+    paths: Iterable[Path],
+    manifest_path: Optional[Path],
+    nlp,
+    text_column: Optional[str] = None,
+    id_column: Optional[str] = None,
+    progress: Callable = lambda items, **kw: items,
+) -> tuple[list[Source], ImportReport]:
+    """Read and parse every file named (nothing is written): any bad file stops the whole import."""
+    report = ImportReport()
+    paths = [Path(p) for p in paths]
+    manifest = read_manifest(manifest_path) if manifest_path else None
+    sources: list[Source] = []
+    csv_paths = [p for p in paths if p.is_file() and p.suffix.lower() == ".csv"]
+    other = [p for p in paths if p not in csv_paths]
+    for p in csv_paths:
+        if not text_column:
+            raise SourceError(p, "a CSV of free-text answers needs --text-column")
+        sources += parse_csv_sources(p, text_column, id_column, nlp)
+    files = collect_files(other, manifest, report)
+    for f in progress(files, label="Reading"):
+        attrs = dict(manifest.get(f.resolve(), {})) if manifest else {}
+        attrs.pop("file", None)
+        sources.append(parse_source(f, attrs, nlp))
+    by_id: dict[str, Source] = {}
+    for s in sources:
+        if s.id in by_id:
+            raise SourceError(s.path or s.id, f"two files would have the same source id '{s.id}' ({by_id[s.id].path})")
+        by_id[s.id] = s
+    if not sources:
+        raise SourceError(", ".join(map(str, paths)), "no transcript files found (.txt, .md, .docx, .vtt, .srt)")
+    return sources, report

@@ -1,0 +1,52 @@
+"""Exceptions raised by ipe's library; the CLI turns each into a one-line error."""
+
+
+class IpeError(Exception):
+    """Base class of every error ipe reports to a user."""
+
+
+class ProjectError(IpeError):
+    """The project folder or its store is missing, unreadable or of an unknown version."""
+
+
+class ProjectBusy(IpeError):
+    """Another process holds the project's write lock."""
+
+
+class CodebookError(IpeError):
+    """A codebook file is malformed; ``problems`` lists every problem found."""
+
+    def __init__(self, path, problems):
+        self.path = str(path)
+        self.problems = list(problems)
+        first = self.problems[0] if self.problems else "invalid codebook"
+        more = f" (and {len(self.problems) - 1} more problems)" if len(self.problems) > 1 else ""
+        super().__init__(f"{self.path}: {first}{more}")
+
+
+class SourceError(IpeError):
+    """A transcript or data file cannot be read or parsed."""
+
+    def __init__(self, path, problem):
+        self.path = str(path)
+        self.problem = problem
+        super().__init__(f"{self.path}: {problem}")
+
+
+class ManifestError(SourceError):
+    """A manifest CSV is malformed or names files that do not exist."""
+
+
+class CodingError(IpeError):
+    """Codings cannot be placed: unknown codes or sources, offsets that do not match their quote."""
+
+    def __init__(self, path, problems):
+        self.path = str(path)
+        self.problems = list(problems)
+        first = self.problems[0] if self.problems else "invalid codings"
+        more = f" (and {len(self.problems) - 1} more rows)" if len(self.problems) > 1 else ""
+        super().__init__(f"{self.path}: {first}{more}")
+
+
+class NotFound(IpeError):
+    """A named source, code, coder or memo does not exist in the project."""

@@ -1,0 +1,70 @@
+"""Accuracy of an auto-coder against a human gold coding: precision, recall and F1 per code, micro and macro."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import pandas as pd
+
+from ipe.units import presence, structural_units
+
+
+def unit_presence(store, coders: list[str], unit: str, sources: Optional[list[str]] = None,
+                  codes: Optional[set] = None, include_interviewer: bool = False):
+    """Units of the sources and the ``(unit, code, coder)`` presence set over them, for the given coders."""
+    units, present = [], set()
+    codings = [c for c in store.codings(coders=coders, sources=sources) if codes is None or c.code_id in codes]
+    by_source: dict[str, list] = {}
+    for c in codings:
+        by_source.setdefault(c.source_id, []).append(c)
+    for src in store.iter_sources(sources):
+        base = len(units)
+        mine = structural_units(src, unit, include_interviewer)
+        units.extend(mine)
+        present |= {(base + i, code, coder) for i, code, coder in presence(mine, by_source.get(src.id, []), src.text)}
+    return units, present
+
+
+def gold_sources(store, gold: str) -> list[str]:
+    """The sources a gold coder coded: only these are compared (the rest were never in the gold coder's assignment)."""
+    return sorted({c.source_id for c in store.codings(coders=[gold])})
+
+
+def evaluate(store, auto: str, gold: str, unit: str = "sentence", codes: Optional[list[str]] = None) -> pd.DataFrame:
+    """Precision, recall and F1 of ``auto`` against ``gold`` per code, then ``micro`` and ``macro`` rows.
+
+    A unit is a true positive for a code when both coders coded it with that code. Interviewer turns are left out,
+    as auto-coding leaves them out. Codes neither coder used in the compared sources are not listed.
+    """
+    from ipe.project import current_codebook
+
+    sources = gold_sources(store, gold)
+    _, cb = current_codebook(store)
+    wanted = set(codes) if codes else {c.id for c in cb.codes}
+    _, present = unit_presence(store, [auto, gold], unit, sources, wanted)
+    auto_set = {(u, code) for u, code, coder in present if coder == auto}
+    gold_set = {(u, code) for u, code, coder in present if coder == gold}
+    rows = []
+    for code in [c.id for c in cb.codes if c.id in wanted]:
+        a = {u for u, k in auto_set if k == code}
+        g = {u for u, k in gold_set if k == code}
+        if not a and not g:
+            continue
+        rows.append(_scores(code, len(a & g), len(a - g), len(g - a)))
+    columns = ["code", "tp", "fp", "fn", "precision", "recall", "f1", "support"]
+    table = pd.DataFrame(rows, columns=columns)
+    if table.empty:
+        return table
+    micro = _scores("micro", int(table.tp.sum()), int(table.fp.sum()), int(table.fn.sum()))
+    macro = {"code": "macro", "tp": micro["tp"], "fp": micro["fp"], "fn": micro["fn"],
+             "precision": table.precision.mean(), "recall": table.recall.mean(), "f1": table.f1.mean(),
+             "support": micro["support"]}
+    return pd.concat([table, pd.DataFrame([micro, macro])], ignore_index=True)
+
+
+def _scores(code: str, tp: int, fp: int, fn: int) -> dict:
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"code": code, "tp": tp, "fp": fp, "fn": fn, "precision": round(precision, 3), "recall": round(recall, 3),
+            "f1": round(f1, 3), "support": tp + fn}

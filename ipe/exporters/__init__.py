@@ -1,0 +1,76 @@
+"""Exporters: one module per format, each with ``FORMAT``, ``SUFFIX`` and ``write(tables, target, title)``.
+
+``tables`` maps a table name to a DataFrame; ``target`` is a path without suffix; ``write`` returns the files it
+wrote. Output is deterministic: zip-based formats get fixed timestamps.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import importlib
+import zipfile
+from pathlib import Path
+
+FIXED_TIME = _dt.datetime(2000, 1, 1, 0, 0, 0)
+_MODULES = ("csv", "json", "md", "docx", "xlsx")
+
+
+def fix_zip_timestamps(path: Path) -> None:
+    """Rewrite a zip archive with every entry dated ``FIXED_TIME``, so equal content gives equal bytes."""
+    with zipfile.ZipFile(path) as src:
+        entries = [(info, src.read(info.filename)) for info in src.infolist()]
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as dst:
+        for info, data in entries:
+            fixed = zipfile.ZipInfo(info.filename, date_time=FIXED_TIME.timetuple()[:6])
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = 0o600 << 16
+            dst.writestr(fixed, data)
+
+
+def cell_text(value) -> str:
+    """A table cell as text: integers without a decimal point, missing values empty."""
+    if value is None:
+        return ""
+    try:
+        import pandas as pd
+
+        if pd.isna(value):
+            return ""
+    except (TypeError, ValueError):
+        pass
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+# Loaded last: the exporter modules import the helpers above.
+def _load() -> dict:
+    registry = {}
+    for name in _MODULES:
+        module = importlib.import_module(f"ipe.exporters.{name}")
+        registry[module.FORMAT] = module
+    return registry
+
+
+REGISTRY = _load()
+TABLE_FORMATS = tuple(REGISTRY)
+
+
+def get(fmt: str):
+    """The exporter module for a format name."""
+    try:
+        return REGISTRY[fmt]
+    except KeyError:
+        from ipe.errors import IpeError
+
+        raise IpeError(f"unknown format '{fmt}' (choose from {', '.join(REGISTRY)})") from None
+
+
+def write(fmt: str, tables: dict, target, title: str = "") -> list[Path]:
+    """Write ``tables`` in ``fmt`` to ``target`` (a path; its suffix, if any, is replaced by the format's)."""
+    target = Path(target)
+    exporter = get(fmt)
+    if target.suffix.lower() == exporter.SUFFIX:
+        target = target.with_suffix("")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    return exporter.write(tables, target, title)

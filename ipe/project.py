@@ -1,0 +1,358 @@
+"""Operations on a project: each reads its inputs, then writes to the store in one transaction."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Optional
+
+from ipe import codebook as codebook_module
+from ipe import corpus
+from ipe.coding import code_turns, coding_pipeline, locate_quote, reanchor
+from ipe.corpus import ImportReport, read_csv_rows
+from ipe.errors import CodingError, IpeError, NotFound, ProjectError
+from ipe.records import Codebook, Coding
+from ipe.store import Store, resolve_project
+
+AUTO_CODER = "auto"
+MEMO_KINDS = ("source", "code", "coding", "configuration", "cell", "project")
+
+
+def _no_progress(items, **_):
+    return items
+
+
+def init(project: Optional[str | os.PathLike]) -> Path:
+    """Create a project folder with an empty store (owner-only permissions); an existing project is left as is."""
+    folder = resolve_project(project)
+    with Store.create(folder):
+        pass
+    return folder
+
+
+def open_store(project: Optional[str | os.PathLike]) -> Store:
+    return Store.open(resolve_project(project))
+
+
+# -- import ----------------------------------------------------------------------------------------------------------
+
+
+def import_sources(
+    store: Store,
+    paths: Iterable[str | os.PathLike],
+    manifest: Optional[str | os.PathLike] = None,
+    text_column: Optional[str] = None,
+    id_column: Optional[str] = None,
+    model: Optional[str] = None,
+    progress: Callable = _no_progress,
+    actor: Optional[str] = None,
+) -> ImportReport:
+    """Import transcripts: new sources added, unchanged ones reported, changed ones replaced with codings kept.
+
+    A changed source keeps its human codings, moved to where their quoted text now stands; a coding whose quote is
+    gone is kept as ``orphaned`` and reported. Auto codings of a changed source are dropped (re-run ``ipe code``).
+    """
+    from ipe.nlp import pipeline
+
+    nlp = pipeline(model, lemmas=False) if not model else pipeline(model)
+    sources, report = corpus.parse_sources(
+        [Path(p) for p in paths], Path(manifest) if manifest else None, nlp, text_column, id_column, progress
+    )
+    hashes = store.source_hashes()
+    by_hash = {h: sid for sid, h in hashes.items()}
+    coders = store.coders()
+    with store.transaction(actor, "import", {"files": len(sources), "manifest": str(manifest or "")}):
+        for src in sources:
+            old = hashes.get(src.id)
+            if old is None and src.content_hash in by_hash:
+                report.add(src.id, "skipped", f"same text as source '{by_hash[src.content_hash]}'")
+                continue
+            if old is None:
+                store.write_source(src)
+                report.add(src.id, "new", f"{len(src.turns)} turns, {len(src.sentences)} sentences")
+            elif old == src.content_hash:
+                current = store.source_attributes(src.id).get(src.id, {})
+                if current != {k: str(v) for k, v in src.attributes.items()}:
+                    store.set_attributes(src.id, src.attributes)
+                    store.set_turn_roles(src.id, {t.speaker: t.role for t in src.turns if t.speaker})
+                    report.add(src.id, "attributes updated")
+                else:
+                    report.add(src.id, "unchanged")
+            else:
+                report.add(src.id, "changed", _replace_source(store, src, coders))
+    return report
+
+
+def _replace_source(store: Store, src, coders: dict) -> str:
+    human = [c for c in store.codings(sources=[src.id], status=None) if coders.get(c.coder) == "human"]
+    for name, kind in coders.items():
+        if kind == "auto":
+            store.delete_codings(name, source_id=src.id)
+    store.forget_coded(src.id)
+    store.write_source(src)
+    moves, orphaned = [], 0
+    for coding, span in reanchor(human, src.text):
+        if span is None:
+            orphaned += 1
+            end = min(coding.end, max(len(src.text), 1))
+            start = min(coding.start, end - 1)
+            moves.append((coding.id, start, end, "orphaned"))
+        else:
+            moves.append((coding.id, span[0], span[1], "ok"))
+    store.update_coding_spans(moves)
+    detail = f"text changed; {len(human) - orphaned} human codings re-anchored"
+    return detail + (f", {orphaned} orphaned (quote no longer in the text)" if orphaned else "")
+
+
+# -- codebooks -------------------------------------------------------------------------------------------------------
+
+
+def load_codebook(store: Store, path: Optional[str | os.PathLike] = None, actor: Optional[str] = None) -> tuple[int, Codebook, bool]:
+    """``(version, codebook, added)``: the given file stored as a new version if it changed, else the newest one."""
+    if path is None:
+        latest = store.latest_codebook()
+        if latest is None:
+            raise ProjectError("the project has no codebook yet: give --codebook FILE")
+        version, document, origin = latest
+        return version, codebook_module.loads(document, origin or f"codebook v{version}"), False
+    cb = codebook_module.load(path)
+    version = store.codebook_version(cb.content_hash)
+    if version is not None:
+        return version, cb, False
+    with store.transaction(actor, "codebook load", {"path": str(path), "codes": len(cb.codes)}):
+        version = store.add_codebook(cb, str(path))
+    return version, cb, True
+
+
+def current_codebook(store: Store) -> tuple[int, Codebook]:
+    version, cb, _ = load_codebook(store)
+    return version, cb
+
+
+# -- auto-coding -----------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class CodeReport:
+    version: int
+    codebook_added: bool
+    coder: str
+    sources: int = 0
+    turns: int = 0
+    codings: int = 0
+    per_code: dict = field(default_factory=dict)
+
+
+def auto_code(
+    store: Store,
+    codebook_path: Optional[str | os.PathLike] = None,
+    coder: str = AUTO_CODER,
+    jobs: int = 1,
+    model: Optional[str] = None,
+    include_interviewer: bool = False,
+    batch_size: int = 256,
+    progress: Callable = _no_progress,
+    actor: Optional[str] = None,
+) -> CodeReport:
+    """Auto-code every source; replaces only ``coder``'s codings for this codebook version, in one transaction."""
+    version, cb, added = load_codebook(store, codebook_path, actor)
+    nlp = coding_pipeline(cb, model)
+    report = CodeReport(version=version, codebook_added=added, coder=coder)
+    with store.transaction(actor, "code", {"coder": coder, "codebook_version": version}) as tx:
+        tx.ensure_coder(coder, "auto")
+        tx.delete_codings(coder, codebook_version=version)
+        pending: list[Coding] = []
+        counts: dict[str, int] = {}
+        ids = tx.source_ids()
+
+        def items():
+            for src in progress(tx.iter_sources(ids, structure=True), label="Coding", length=len(ids)):
+                report.sources += 1
+                counts[src.id] = 0
+                turns = [t for t in src.turns if include_interviewer or t.role != "interviewer"]
+                for i, t in enumerate(turns):
+                    last = i == len(turns) - 1
+                    yield src.text[t.start:t.end], (src.id, t.start, src.content_hash if last else None)
+                if not turns:
+                    tx.mark_coded(coder, version, src.id, src.content_hash, 0)
+
+        texts: dict[str, str] = {}
+        for (sid, offset, final_hash), hits in code_turns(nlp, items(), batch_size=batch_size, n_process=jobs):
+            report.turns += 1
+            for start, end, code_id, rule in hits:
+                if sid not in texts:
+                    texts.clear()
+                    texts[sid] = tx.source(sid, structure=False).text
+                pending.append(Coding(source_id=sid, start=offset + start, end=offset + end, code_id=code_id,
+                                      coder=coder, provenance=f"rule {rule}", codebook_version=version,
+                                      quote=texts[sid][offset + start:offset + end]))
+                report.per_code[code_id] = report.per_code.get(code_id, 0) + 1
+                counts[sid] = counts.get(sid, 0) + 1
+            if final_hash is not None:
+                report.codings += tx.add_codings(pending)
+                pending.clear()
+                tx.mark_coded(coder, version, sid, final_hash, counts.get(sid, 0))
+        report.codings += tx.add_codings(pending)
+    return report
+
+
+# -- human codings ---------------------------------------------------------------------------------------------------
+
+
+def _int(value: str) -> Optional[int]:
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        return None
+
+
+def place_codings(store: Store, path: Path, coder: str, codes: set[str], version: int) -> tuple[list[Coding], list[str]]:
+    """Check every row of a codings CSV; return the placed codings and a message per row that cannot be placed."""
+    header, rows = read_csv_rows(path, required=("source", "code"))
+    has_offsets = "start" in header and "end" in header
+    if not has_offsets and "quote" not in header:
+        raise CodingError(path, ["needs columns start and end, or quote"])
+    texts: dict[str, Optional[str]] = {}
+    placed, problems = [], []
+    for line, row in rows:
+        sid, code = row["source"], row["code"]
+        if sid not in texts:
+            texts[sid] = store.source(sid, structure=False).text if store.has_source(sid) else None
+        text = texts[sid]
+        quote = row.get("quote", "")
+        if text is None:
+            problems.append(f"line {line}: unknown source '{sid}'")
+            continue
+        if code not in codes:
+            problems.append(f"line {line}: unknown code '{code}'")
+            continue
+        span = None
+        if has_offsets and (row.get("start") or row.get("end")):
+            start, end = _int(row.get("start", "")), _int(row.get("end", ""))
+            if start is None or end is None:
+                problems.append(f"line {line}: start and end must be whole numbers")
+                continue
+            if not 0 <= start < end <= len(text):
+                problems.append(f"line {line}: offsets {start}-{end} outside the text of '{sid}' (0-{len(text)})")
+                continue
+            if quote and " ".join(text[start:end].split()) != " ".join(quote.split()):
+                problems.append(f"line {line}: offsets {start}-{end} do not hold the quoted text")
+                continue
+            span = (start, end)
+        elif quote:
+            span = locate_quote(text, quote)
+            if span is None:
+                problems.append(f"line {line}: quote not found in '{sid}': \"{quote[:60]}\"")
+                continue
+        else:
+            problems.append(f"line {line}: give start and end, or a quote")
+            continue
+        placed.append(Coding(source_id=sid, start=span[0], end=span[1], code_id=code, coder=coder,
+                             provenance=f"import {path.name}:{line}", codebook_version=version,
+                             quote=text[span[0]:span[1]]))
+    return placed, problems
+
+
+def import_codings(store: Store, path: str | os.PathLike, coder: str, skip_invalid: bool = False,
+                   actor: Optional[str] = None) -> tuple[int, list[str]]:
+    """Import a coder's codings from CSV: all rows or none (unless ``skip_invalid``); duplicates are not repeated."""
+    path = Path(path)
+    if coder == AUTO_CODER:
+        raise CodingError(path, [f"'{AUTO_CODER}' is the auto-coder's name; give a human coder's name"])
+    version, cb = current_codebook(store)
+    placed, problems = place_codings(store, path, coder, {c.id for c in cb.codes}, version)
+    if problems and not skip_invalid:
+        raise CodingError(path, problems)
+    existing = {(c.source_id, c.start, c.end, c.code_id) for c in store.codings(coders=[coder], status=None)}
+    new, seen = [], set(existing)
+    for c in placed:
+        key = (c.source_id, c.start, c.end, c.code_id)
+        if key not in seen:
+            seen.add(key)
+            new.append(c)
+    with store.transaction(actor or coder, "codings import", {"file": str(path), "coder": coder, "rows": len(new),
+                                                                "skipped": len(problems)}) as tx:
+        tx.ensure_coder(coder, "human")
+        tx.add_codings(new)
+    return len(new), problems
+
+
+# -- review ----------------------------------------------------------------------------------------------------------
+
+ACCEPT = {"accept", "accepted", "yes", "y", "1", "true", "✓", "x"}
+REJECT = {"reject", "rejected", "no", "n", "0", "false", "✗"}
+
+
+def apply_review(store: Store, path: str | os.PathLike, reviewer: str, auto_coder: str = AUTO_CODER,
+                 actor: Optional[str] = None) -> dict:
+    """Apply a filled review CSV: accepted rows become the reviewer's codings; every decision is recorded."""
+    path = Path(path)
+    header, rows = read_csv_rows(path, required=("source", "code", "start", "end", "decision"))
+    version, cb = current_codebook(store)
+    codes = {c.id for c in cb.codes}
+    decisions, problems = [], []
+    for line, row in rows:
+        decision = row["decision"].strip().lower()
+        if not decision:
+            continue
+        if decision not in ACCEPT | REJECT:
+            problems.append(f"line {line}: decision '{row['decision']}' is neither accept nor reject")
+            continue
+        start, end = _int(row["start"]), _int(row["end"])
+        if start is None or end is None or not store.has_source(row["source"]) or row["code"] not in codes:
+            problems.append(f"line {line}: unknown source, code or offsets")
+            continue
+        decisions.append((row["source"], start, end, row["code"], "accept" if decision in ACCEPT else "reject"))
+    if problems:
+        raise CodingError(path, problems)
+    texts = {sid: store.source(sid, structure=False).text for sid in {d[0] for d in decisions}}
+    bad = [f"offsets {s}-{e} outside source '{sid}'" for sid, s, e, _, _ in decisions if e > len(texts[sid])]
+    if bad:
+        raise CodingError(path, bad)
+    existing = {(c.source_id, c.start, c.end, c.code_id) for c in store.codings(coders=[reviewer], status=None)}
+    accepted = [
+        Coding(source_id=sid, start=s, end=e, code_id=code, coder=reviewer, provenance=f"review of {auto_coder}",
+               codebook_version=version, quote=texts[sid][s:e])
+        for sid, s, e, code, d in decisions if d == "accept" and (sid, s, e, code) not in existing
+    ]
+    with store.transaction(actor or reviewer, "review apply", {"file": str(path), "reviewer": reviewer}) as tx:
+        tx.ensure_coder(reviewer, "human")
+        tx.add_reviews((reviewer, auto_coder, sid, s, e, code, d) for sid, s, e, code, d in decisions)
+        tx.add_codings(accepted)
+    n_acc = sum(1 for d in decisions if d[4] == "accept")
+    return {"accepted": n_acc, "rejected": len(decisions) - n_acc, "new_codings": len(accepted)}
+
+
+# -- memos -----------------------------------------------------------------------------------------------------------
+
+
+def add_memo(store: Store, kind: str, target: str, text: str, author: str) -> int:
+    """Attach a memo to a source, code, coding, configuration, framework cell (``case|code``) or the project."""
+    if kind not in MEMO_KINDS:
+        raise IpeError(f"memo target must be one of {', '.join(MEMO_KINDS)}")
+    if not text.strip():
+        raise IpeError("empty memo")
+    if kind == "source" and not store.has_source(target):
+        raise NotFound(f"no source '{target}' in the project")
+    if kind == "coding" and not (target.isdigit() and store.coding_exists(int(target))):
+        raise NotFound(f"no coding {target} in the project")
+    if kind in ("code", "cell", "configuration"):
+        _, cb = current_codebook(store)
+        code_ids = {c.id for c in cb.codes}
+        config_ids = {t.id for t in cb.theory}
+        code = target.split("|", 1)[-1]
+        if kind != "configuration" and code not in code_ids:
+            raise NotFound(f"no code '{code}' in the codebook")
+        if kind == "configuration" and target not in config_ids:
+            raise NotFound(f"no configuration '{target}' in the codebook")
+    with store.transaction(author, "memo add", {"kind": kind, "target": target}) as tx:
+        return tx.add_memo(kind, target, author, text.strip())
+
+
+def remove_source(store: Store, source_id: str, reason: str, actor: Optional[str] = None) -> None:
+    """Erase a source with its turns, sentences, codings and memos; only the audit entry keeps its id and reason."""
+    if not reason.strip():
+        raise IpeError("give a reason for the removal (it is kept in the audit log)")
+    with store.transaction(actor, "source remove", {"source": source_id, "reason": reason}) as tx:
+        tx.remove_source(source_id)

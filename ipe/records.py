@@ -1,0 +1,184 @@
+"""The records ipe passes between its modules and keeps in the project store."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+CODE_TYPES = ("component", "function", "context", "mechanism", "outcome", "group", "theme")
+MECHANISM_KINDS = ("resource", "response")
+UNITS = ("sentence", "turn")
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Auto-coding rules of one code."""
+
+    unit: str = "sentence"
+    phrases: tuple = ()
+    lemmas: tuple = ()
+    patterns: tuple = ()
+    exclude_cues: tuple = ()
+    exclude_window: Optional[int] = None
+
+    @property
+    def empty(self) -> bool:
+        return not (self.phrases or self.lemmas or self.patterns)
+
+
+@dataclass(frozen=True)
+class Code:
+    """One code of a codebook."""
+
+    id: str
+    name: str
+    type: str
+    description: str = ""
+    include: str = ""
+    exclude: str = ""
+    examples: tuple = ()
+    parent: Optional[str] = None
+    mechanism: Optional[str] = None
+    colour: Optional[str] = None
+    contradicts: tuple = ()
+    rules: Rules = field(default_factory=Rules)
+
+
+@dataclass(frozen=True)
+class Configuration:
+    """A hypothesised context–mechanism–outcome configuration of the programme theory."""
+
+    id: str
+    context: str
+    outcome: str
+    statement: str
+    mechanism: Optional[str] = None
+    resource: Optional[str] = None
+    response: Optional[str] = None
+    chain_from: Optional[str] = None
+
+    @property
+    def mechanisms(self) -> tuple:
+        """The mechanism code ids, resource before response."""
+        return tuple(m for m in (self.mechanism, self.resource, self.response) if m)
+
+
+@dataclass(frozen=True)
+class ResearchQuestion:
+    id: str
+    question: str
+    codes: tuple = ()
+
+
+@dataclass(frozen=True)
+class Codebook:
+    """A parsed, validated programme-theory codebook."""
+
+    name: str
+    codes: tuple
+    theory: tuple = ()
+    research_questions: tuple = ()
+    label: str = ""
+    description: str = ""
+    content_hash: str = ""
+    document: str = ""
+
+    def code(self, code_id: str) -> Code:
+        for c in self.codes:
+            if c.id == code_id:
+                return c
+        raise KeyError(code_id)
+
+    @property
+    def by_id(self) -> dict:
+        return {c.id: c for c in self.codes}
+
+    def path(self, code_id: str) -> str:
+        """The code's path from its top-level ancestor, e.g. ``contexts/ctx-relationships``."""
+        codes = self.by_id
+        parts, seen = [], set()
+        current = codes.get(code_id)
+        while current is not None and current.id not in seen:
+            seen.add(current.id)
+            parts.append(current.id)
+            current = codes.get(current.parent) if current.parent else None
+        return "/".join(reversed(parts))
+
+
+@dataclass(frozen=True)
+class Turn:
+    """A speaker turn: ``start``/``end`` are character offsets of its speech in the source text."""
+
+    n: int
+    start: int
+    end: int
+    speaker: Optional[str] = None
+    label: Optional[str] = None
+    role: Optional[str] = None
+    time: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class Sentence:
+    n: int
+    turn: int
+    start: int
+    end: int
+
+
+@dataclass
+class Source:
+    """A transcript or text document, as stored: normalised text plus its structure and attributes."""
+
+    id: str
+    name: str
+    text: str
+    format: str
+    content_hash: str
+    attributes: dict = field(default_factory=dict)
+    turns: list = field(default_factory=list)
+    sentences: list = field(default_factory=list)
+    path: Optional[str] = None
+
+    @property
+    def word_count(self) -> int:
+        return len(self.text.split())
+
+    @property
+    def data_type(self) -> str:
+        return self.attributes.get("data_type", "")
+
+
+@dataclass(frozen=True)
+class Coding:
+    """One code applied to the character span ``[start, end)`` of a source."""
+
+    source_id: str
+    start: int
+    end: int
+    code_id: str
+    coder: str
+    provenance: str = "manual"
+    codebook_version: Optional[int] = None
+    quote: str = ""
+    id: Optional[int] = None
+    status: str = "ok"
+
+
+@dataclass(frozen=True)
+class Memo:
+    id: Optional[int]
+    target_kind: str
+    target: str
+    author: str
+    text: str
+    created_at: str = ""
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    id: int
+    at: str
+    actor: str
+    action: str
+    detail: str

@@ -1,0 +1,84 @@
+"""The main job in one call: init, import, auto-code, gold codings, and the reports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Optional
+
+from ipe import exporters, project, tables
+
+DEFAULT_CORPUS = Path("corpora/mash-sample")
+DEFAULT_CODEBOOK = Path("codebooks/mash-programme-theory.yaml")
+
+
+@dataclass
+class RunResult:
+    summary: list = field(default_factory=list)
+    files: list = field(default_factory=list)
+
+
+def _default(path: Optional[str], fallback: Path, what: str) -> Path:
+    if path:
+        return Path(path)
+    if not fallback.exists():
+        from ipe.errors import IpeError
+
+        raise IpeError(f"no {what} given and {fallback} not found (run from the ipe checkout, or name one)")
+    return fallback
+
+
+def gold_files(corpus_dir: Path) -> list[tuple[str, Path]]:
+    """``(coder, file)`` for each ``gold/<coder>/*.csv`` under the corpus folder."""
+    gold = corpus_dir / "gold"
+    if not gold.is_dir():
+        return []
+    return [(d.name, f) for d in sorted(p for p in gold.iterdir() if p.is_dir()) for f in sorted(d.glob("*.csv"))]
+
+
+def run(corpus_dir=None, codebook=None, out="reports", project_dir=None, jobs: int = 1,
+        progress: Callable = lambda items, **kw: items) -> RunResult:
+    """Run the whole chain on a corpus folder (with its ``manifest.csv`` and ``gold/`` codings, if present)."""
+    corpus_dir = _default(corpus_dir, DEFAULT_CORPUS, "corpus folder")
+    codebook = _default(codebook, DEFAULT_CODEBOOK, "codebook")
+    out = Path(out)
+    folder = Path(project_dir) if project_dir else out / "project"
+    result = RunResult()
+    project.init(folder)
+    manifest = corpus_dir / "manifest.csv"
+    with project.open_store(folder) as store:
+        report = project.import_sources(store, [corpus_dir], manifest if manifest.is_file() else None, progress=progress)
+        result.summary.append(f"Project: {folder}")
+        result.summary.append(f"Imported from {corpus_dir}: {report.summary()}")
+        coded = project.auto_code(store, codebook, jobs=jobs, progress=progress)
+        result.summary.append(
+            f"Auto-coded {coded.sources} sources with codebook version {coded.version}: {coded.codings} codings, "
+            f"{len(coded.per_code)} codes used"
+        )
+        gold = gold_files(corpus_dir)
+        for coder, path in gold:
+            project.import_codings(store, path, coder)
+        human = sorted({coder for coder, _ in gold})
+        if gold:
+            result.summary.append(f"Gold codings imported for {', '.join(human)}")
+        _, cb = project.current_codebook(store)
+        outputs = {
+            "quote-bank": tables.quote_bank(store, cb),
+            "code-counts": tables.code_counts(store, cb),
+            "code-frequencies": tables.code_frequencies(store, cb, by="case"),
+        }
+        if human:
+            from ipe.evaluate import evaluate
+
+            outputs["auto-coder-accuracy"] = evaluate(store, project.AUTO_CODER, human[0], "sentence")
+        if len(human) >= 2:
+            from ipe.agreement import coder_agreement
+
+            agree, diffs = coder_agreement(store, human, "sentence")
+            outputs["agreement"] = agree.round(4)
+            outputs["disagreements"] = diffs
+    out.mkdir(parents=True, exist_ok=True)
+    for name, table in outputs.items():
+        result.files += exporters.write("csv", {name: table}, out / name)
+    result.summary.append("Wrote " + ", ".join(str(p) for p in result.files))
+    return result

@@ -1,0 +1,610 @@
+"""The project store: one SQLite file per project; the only module that speaks SQL."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import getpass
+import json
+import os
+import shutil
+import sqlite3
+from pathlib import Path
+from typing import Iterable, Iterator, Optional
+
+from ipe.errors import NotFound, ProjectBusy, ProjectError
+from ipe.records import AuditEntry, Coding, Memo, Sentence, Source, Turn
+
+STORE_NAME = "ipe.db"
+ENV_PROJECT = "IPE_PROJECT"
+BUSY_TIMEOUT_MS = 10_000
+
+# Each entry takes the schema from version N-1 to N; never edit a released entry, append a new one.
+MIGRATIONS = [
+    """
+    CREATE TABLE sources (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        path TEXT,
+        format TEXT NOT NULL,
+        text TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        word_count INTEGER NOT NULL,
+        imported_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX sources_hash ON sources(content_hash);
+    CREATE TABLE source_attributes (
+        source_id TEXT NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+        key TEXT NOT NULL,
+        value TEXT NOT NULL,
+        PRIMARY KEY (source_id, key)
+    );
+    CREATE INDEX source_attributes_kv ON source_attributes(key, value);
+    CREATE TABLE turns (
+        source_id TEXT NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+        n INTEGER NOT NULL,
+        start INTEGER NOT NULL,
+        end INTEGER NOT NULL,
+        speaker TEXT,
+        label TEXT,
+        role TEXT,
+        time TEXT,
+        PRIMARY KEY (source_id, n)
+    );
+    CREATE TABLE sentences (
+        source_id TEXT NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+        n INTEGER NOT NULL,
+        turn INTEGER NOT NULL,
+        start INTEGER NOT NULL,
+        end INTEGER NOT NULL,
+        PRIMARY KEY (source_id, n)
+    );
+    CREATE TABLE codebooks (
+        version INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        content_hash TEXT NOT NULL UNIQUE,
+        document TEXT NOT NULL,
+        path TEXT,
+        loaded_at TEXT NOT NULL
+    );
+    CREATE TABLE codes (
+        codebook_version INTEGER NOT NULL REFERENCES codebooks(version) ON DELETE CASCADE,
+        id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        type TEXT NOT NULL,
+        mechanism TEXT,
+        parent TEXT,
+        colour TEXT,
+        description TEXT NOT NULL,
+        position INTEGER NOT NULL,
+        PRIMARY KEY (codebook_version, id)
+    );
+    CREATE TABLE coders (
+        name TEXT PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('auto', 'human')),
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE codings (
+        id INTEGER PRIMARY KEY,
+        source_id TEXT NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+        start INTEGER NOT NULL,
+        end INTEGER NOT NULL,
+        code_id TEXT NOT NULL,
+        coder TEXT NOT NULL REFERENCES coders(name),
+        codebook_version INTEGER REFERENCES codebooks(version),
+        provenance TEXT NOT NULL,
+        quote TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'ok' CHECK (status IN ('ok', 'orphaned')),
+        created_at TEXT NOT NULL,
+        CHECK (start >= 0 AND end > start)
+    );
+    CREATE INDEX codings_source ON codings(source_id, start);
+    CREATE INDEX codings_code ON codings(code_id);
+    CREATE INDEX codings_coder ON codings(coder, codebook_version);
+    CREATE TABLE coded_sources (
+        coder TEXT NOT NULL REFERENCES coders(name),
+        codebook_version INTEGER NOT NULL REFERENCES codebooks(version),
+        source_id TEXT NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+        content_hash TEXT NOT NULL,
+        codings INTEGER NOT NULL,
+        coded_at TEXT NOT NULL,
+        PRIMARY KEY (coder, codebook_version, source_id)
+    );
+    CREATE TABLE reviews (
+        reviewer TEXT NOT NULL,
+        auto_coder TEXT NOT NULL,
+        source_id TEXT NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+        start INTEGER NOT NULL,
+        end INTEGER NOT NULL,
+        code_id TEXT NOT NULL,
+        decision TEXT NOT NULL CHECK (decision IN ('accept', 'reject')),
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (reviewer, auto_coder, source_id, start, end, code_id)
+    );
+    CREATE TABLE memos (
+        id INTEGER PRIMARY KEY,
+        target_kind TEXT NOT NULL,
+        target TEXT NOT NULL,
+        author TEXT NOT NULL,
+        text TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX memos_target ON memos(target_kind, target);
+    CREATE TABLE audit (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        detail TEXT NOT NULL
+    );
+    """,
+]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def now() -> str:
+    """The current UTC time as an ISO 8601 string (seconds)."""
+    return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
+
+
+def default_actor() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no user name in some containers
+        return "unknown"
+
+
+def resolve_project(project: Optional[str | os.PathLike]) -> Path:
+    """The project folder: the given one, else ``$IPE_PROJECT``, else the current directory."""
+    return Path(project or os.environ.get(ENV_PROJECT) or ".").expanduser()
+
+
+def _is_busy(exc: sqlite3.OperationalError) -> bool:
+    return "locked" in str(exc) or "busy" in str(exc)
+
+
+class Store:
+    """An open project store.
+
+    Use :func:`Store.create` for a new project and :func:`Store.open` for an existing one. Writes go through
+    :meth:`transaction`, so a failure or Ctrl-C leaves the store as it was.
+    """
+
+    def __init__(self, path: Path, conn: sqlite3.Connection):
+        self.path = path
+        self.conn = conn
+        self._in_transaction = False
+
+    # -- opening -----------------------------------------------------------------------------------------------
+
+    @classmethod
+    def create(cls, project: str | os.PathLike) -> "Store":
+        """Create a project folder (owner-only) with an empty store, or open the store already there."""
+        folder = Path(project)
+        folder.mkdir(parents=True, exist_ok=True)
+        os.chmod(folder, 0o700)
+        db = folder / STORE_NAME
+        if not db.exists():
+            # Create the file owner-only before SQLite writes anything into it.
+            fd = os.open(db, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            os.close(fd)
+        return cls._connect(db)
+
+    @classmethod
+    def open(cls, project: str | os.PathLike) -> "Store":
+        """Open an existing project's store, migrating it forward if it is older than this ipe."""
+        db = Path(project) / STORE_NAME
+        if not db.is_file():
+            raise ProjectError(f"{project}: not an ipe project (no {STORE_NAME}); run 'ipe init {project}' first")
+        return cls._connect(db)
+
+    @classmethod
+    def _connect(cls, db: Path) -> "Store":
+        try:
+            conn = sqlite3.connect(db, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            conn.execute("PRAGMA foreign_keys = ON")
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            conn.execute("PRAGMA synchronous = NORMAL" if mode == "wal" else "PRAGMA synchronous = FULL")
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+        except sqlite3.DatabaseError as exc:
+            if isinstance(exc, sqlite3.OperationalError) and _is_busy(exc):
+                raise ProjectBusy(f"{db}: project busy, retry") from exc
+            raise ProjectError(f"{db}: cannot open the project store ({exc})") from exc
+        for suffix in ("-wal", "-shm"):
+            side = Path(str(db) + suffix)
+            if side.exists():
+                os.chmod(side, 0o600)
+        store = cls(db, conn)
+        store._migrate(version)
+        return store
+
+    def _migrate(self, version: int) -> None:
+        if version > SCHEMA_VERSION:
+            raise ProjectError(f"{self.path}: store schema {version} is newer than this ipe supports ({SCHEMA_VERSION})")
+        if version == SCHEMA_VERSION:
+            return
+        if version > 0:
+            # A copy beside the store before any migration touches it.
+            self.backup(self.path.with_name(f"{self.path.name}.bak-{version}"))
+        with self.transaction("ipe", "migrate", {"from": version, "to": SCHEMA_VERSION}):
+            for step in range(version, SCHEMA_VERSION):
+                for statement in MIGRATIONS[step].split(";"):
+                    if statement.strip():
+                        self.conn.execute(statement)
+            self.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @property
+    def schema_version(self) -> int:
+        return self.conn.execute("PRAGMA user_version").fetchone()[0]
+
+    # -- transactions and audit ----------------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def transaction(self, actor: Optional[str] = None, action: Optional[str] = None, detail=None) -> Iterator["Store"]:
+        """Run the block as one transaction; with ``action``, record it in the audit log."""
+        if self._in_transaction:
+            yield self
+            return
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if _is_busy(exc):
+                raise ProjectBusy(f"{self.path}: project busy (another ipe command is writing), retry") from exc
+            raise
+        self._in_transaction = True
+        try:
+            yield self
+            if action:
+                self.audit(actor or default_actor(), action, detail)
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        finally:
+            self._in_transaction = False
+
+    def audit(self, actor: str, action: str, detail=None) -> None:
+        text = detail if isinstance(detail, str) else json.dumps(detail or {}, sort_keys=True, ensure_ascii=False)
+        self.conn.execute("INSERT INTO audit (at, actor, action, detail) VALUES (?, ?, ?, ?)", (now(), actor, action, text))
+
+    def audit_log(self, limit: Optional[int] = None) -> list[AuditEntry]:
+        sql = "SELECT id, at, actor, action, detail FROM audit ORDER BY id"
+        rows = self.conn.execute(sql).fetchall()
+        if limit:
+            rows = rows[-limit:]
+        return [AuditEntry(*r) for r in rows]
+
+    def backup(self, target: str | os.PathLike) -> Path:
+        """Write a consistent copy of the store to ``target`` with SQLite's backup API."""
+        target = Path(target)
+        if target.is_dir():
+            target = target / STORE_NAME
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.exists():
+            target.unlink()
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        os.close(fd)
+        dest = sqlite3.connect(target)
+        try:
+            self.conn.backup(dest)
+        finally:
+            dest.close()
+        return target
+
+    def logical_checksum(self) -> str:
+        """A hash of every table's rows (not of the file), to prove a failed command changed nothing."""
+        import hashlib
+
+        digest = hashlib.sha256()
+        tables = [r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")]
+        for table in tables:
+            digest.update(table.encode())
+            for row in self.conn.execute(f"SELECT * FROM {table} ORDER BY 1, 2"):
+                digest.update(repr(row).encode())
+        return digest.hexdigest()
+
+    def integrity_check(self) -> str:
+        return self.conn.execute("PRAGMA integrity_check").fetchone()[0]
+
+    # -- sources ---------------------------------------------------------------------------------------------------
+
+    def source_hashes(self) -> dict[str, str]:
+        return dict(self.conn.execute("SELECT id, content_hash FROM sources"))
+
+    def source_attributes(self, source_id: Optional[str] = None) -> dict[str, dict]:
+        sql = "SELECT source_id, key, value FROM source_attributes"
+        args: tuple = ()
+        if source_id is not None:
+            sql += " WHERE source_id = ?"
+            args = (source_id,)
+        out: dict[str, dict] = {}
+        for sid, key, value in self.conn.execute(sql + " ORDER BY source_id, key", args):
+            out.setdefault(sid, {})[key] = value
+        return out
+
+    def write_source(self, source: Source) -> None:
+        """Insert a source, or replace its text, structure and attributes (codings are handled by the caller)."""
+        stamp = now()
+        existing = self.conn.execute("SELECT imported_at FROM sources WHERE id = ?", (source.id,)).fetchone()
+        if existing:
+            self.conn.execute(
+                "UPDATE sources SET name=?, path=?, format=?, text=?, content_hash=?, word_count=?, updated_at=? WHERE id=?",
+                (source.name, source.path, source.format, source.text, source.content_hash, source.word_count, stamp, source.id),
+            )
+            for table in ("turns", "sentences", "source_attributes"):
+                self.conn.execute(f"DELETE FROM {table} WHERE source_id = ?", (source.id,))
+        else:
+            self.conn.execute(
+                "INSERT INTO sources (id, name, path, format, text, content_hash, word_count, imported_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (source.id, source.name, source.path, source.format, source.text, source.content_hash,
+                 source.word_count, stamp, stamp),
+            )
+        self.set_attributes(source.id, source.attributes, replace=False)
+        self.conn.executemany(
+            "INSERT INTO turns (source_id, n, start, end, speaker, label, role, time) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [(source.id, t.n, t.start, t.end, t.speaker, t.label, t.role, t.time) for t in source.turns],
+        )
+        self.conn.executemany(
+            "INSERT INTO sentences (source_id, n, turn, start, end) VALUES (?, ?, ?, ?, ?)",
+            [(source.id, s.n, s.turn, s.start, s.end) for s in source.sentences],
+        )
+
+    def set_attributes(self, source_id: str, attributes: dict, replace: bool = True) -> None:
+        if replace:
+            self.conn.execute("DELETE FROM source_attributes WHERE source_id = ?", (source_id,))
+        self.conn.executemany(
+            "INSERT OR REPLACE INTO source_attributes (source_id, key, value) VALUES (?, ?, ?)",
+            [(source_id, k, str(v)) for k, v in sorted(attributes.items()) if v is not None and str(v) != ""],
+        )
+
+    def set_turn_roles(self, source_id: str, roles: dict) -> None:
+        """Set the role of every turn whose speaker is a key of ``roles``."""
+        self.conn.executemany(
+            "UPDATE turns SET role = ? WHERE source_id = ? AND speaker = ?",
+            [(role, source_id, speaker) for speaker, role in roles.items()],
+        )
+
+    def source_ids(self) -> list[str]:
+        return [r[0] for r in self.conn.execute("SELECT id FROM sources ORDER BY id")]
+
+    def has_source(self, source_id: str) -> bool:
+        return self.conn.execute("SELECT 1 FROM sources WHERE id = ?", (source_id,)).fetchone() is not None
+
+    def source(self, source_id: str, structure: bool = True) -> Source:
+        row = self.conn.execute(
+            "SELECT id, name, text, format, content_hash, path FROM sources WHERE id = ?", (source_id,)
+        ).fetchone()
+        if row is None:
+            raise NotFound(f"no source '{source_id}' in the project")
+        src = Source(id=row[0], name=row[1], text=row[2], format=row[3], content_hash=row[4], path=row[5])
+        src.attributes = self.source_attributes(source_id).get(source_id, {})
+        if structure:
+            src.turns = self.turns(source_id)
+            src.sentences = self.sentences(source_id)
+        return src
+
+    def iter_sources(self, source_ids: Optional[Iterable[str]] = None, structure: bool = True) -> Iterator[Source]:
+        """Sources one at a time, in id order, so a large corpus is never held in memory."""
+        ids = sorted(source_ids) if source_ids is not None else self.source_ids()
+        for sid in ids:
+            yield self.source(sid, structure=structure)
+
+    def turns(self, source_id: str) -> list[Turn]:
+        return [
+            Turn(n=r[0], start=r[1], end=r[2], speaker=r[3], label=r[4], role=r[5], time=r[6])
+            for r in self.conn.execute(
+                "SELECT n, start, end, speaker, label, role, time FROM turns WHERE source_id = ? ORDER BY n", (source_id,)
+            )
+        ]
+
+    def sentences(self, source_id: str) -> list[Sentence]:
+        return [
+            Sentence(n=r[0], turn=r[1], start=r[2], end=r[3])
+            for r in self.conn.execute(
+                "SELECT n, turn, start, end FROM sentences WHERE source_id = ? ORDER BY n", (source_id,)
+            )
+        ]
+
+    def source_summaries(self) -> list[dict]:
+        """One row per source: id, name, format, words, turns, sentences, speakers and attributes."""
+        rows = self.conn.execute(
+            """
+            SELECT s.id, s.name, s.format, s.word_count,
+                   (SELECT COUNT(*) FROM turns t WHERE t.source_id = s.id),
+                   (SELECT COUNT(*) FROM sentences x WHERE x.source_id = s.id),
+                   (SELECT COUNT(DISTINCT speaker) FROM turns t WHERE t.source_id = s.id AND speaker IS NOT NULL)
+            FROM sources s ORDER BY s.id
+            """
+        ).fetchall()
+        attributes = self.source_attributes()
+        keys = ("id", "name", "format", "words", "turns", "sentences", "speakers")
+        return [dict(zip(keys, r), attributes=attributes.get(r[0], {})) for r in rows]
+
+    def remove_source(self, source_id: str) -> None:
+        if not self.has_source(source_id):
+            raise NotFound(f"no source '{source_id}' in the project")
+        self.conn.execute("DELETE FROM memos WHERE target_kind = 'source' AND target = ?", (source_id,))
+        self.conn.execute(
+            "DELETE FROM memos WHERE target_kind = 'coding' AND target IN"
+            " (SELECT CAST(id AS TEXT) FROM codings WHERE source_id = ?)",
+            (source_id,),
+        )
+        self.conn.execute("DELETE FROM sources WHERE id = ?", (source_id,))
+
+    # -- codebooks -------------------------------------------------------------------------------------------------
+
+    def codebook_version(self, content_hash: str) -> Optional[int]:
+        row = self.conn.execute("SELECT version FROM codebooks WHERE content_hash = ?", (content_hash,)).fetchone()
+        return row[0] if row else None
+
+    def add_codebook(self, codebook, path: Optional[str] = None) -> int:
+        """Store a codebook as the next version and return that version number."""
+        cur = self.conn.execute(
+            "INSERT INTO codebooks (name, content_hash, document, path, loaded_at) VALUES (?, ?, ?, ?, ?)",
+            (codebook.name, codebook.content_hash, codebook.document, path, now()),
+        )
+        version = cur.lastrowid
+        self.conn.executemany(
+            "INSERT INTO codes (codebook_version, id, name, type, mechanism, parent, colour, description, position)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (version, c.id, c.name, c.type, c.mechanism, c.parent, c.colour, c.description, i)
+                for i, c in enumerate(codebook.codes)
+            ],
+        )
+        return version
+
+    def latest_codebook(self) -> Optional[tuple[int, str, Optional[str]]]:
+        """``(version, document, path)`` of the newest codebook, or None."""
+        return self.conn.execute(
+            "SELECT version, document, path FROM codebooks ORDER BY version DESC LIMIT 1"
+        ).fetchone()
+
+    def codebook_document(self, version: int) -> str:
+        row = self.conn.execute("SELECT document FROM codebooks WHERE version = ?", (version,)).fetchone()
+        if row is None:
+            raise NotFound(f"no codebook version {version} in the project")
+        return row[0]
+
+    def code_ids(self, version: int) -> set[str]:
+        return {r[0] for r in self.conn.execute("SELECT id FROM codes WHERE codebook_version = ?", (version,))}
+
+    # -- coders and codings ----------------------------------------------------------------------------------------
+
+    def ensure_coder(self, name: str, kind: str) -> None:
+        row = self.conn.execute("SELECT kind FROM coders WHERE name = ?", (name,)).fetchone()
+        if row is None:
+            self.conn.execute("INSERT INTO coders (name, kind, created_at) VALUES (?, ?, ?)", (name, kind, now()))
+        elif row[0] != kind:
+            raise ProjectError(f"coder '{name}' is a{'n' if row[0] == 'auto' else ''} {row[0]} coder, not {kind}")
+
+    def coders(self) -> dict[str, str]:
+        return dict(self.conn.execute("SELECT name, kind FROM coders ORDER BY name"))
+
+    def add_codings(self, codings: Iterable[Coding]) -> int:
+        stamp = now()
+        rows = [
+            (c.source_id, c.start, c.end, c.code_id, c.coder, c.codebook_version, c.provenance, c.quote, c.status, stamp)
+            for c in codings
+        ]
+        self.conn.executemany(
+            "INSERT INTO codings (source_id, start, end, code_id, coder, codebook_version, provenance, quote, status,"
+            " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+        return len(rows)
+
+    def delete_codings(self, coder: str, source_id: Optional[str] = None, codebook_version: Optional[int] = None) -> int:
+        sql, args = "DELETE FROM codings WHERE coder = ?", [coder]
+        if source_id is not None:
+            sql += " AND source_id = ?"
+            args.append(source_id)
+        if codebook_version is not None:
+            sql += " AND codebook_version = ?"
+            args.append(codebook_version)
+        return self.conn.execute(sql, args).rowcount
+
+    def mark_coded(self, coder: str, version: int, source_id: str, content_hash: str, count: int) -> None:
+        self.conn.execute(
+            "INSERT OR REPLACE INTO coded_sources (coder, codebook_version, source_id, content_hash, codings, coded_at)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (coder, version, source_id, content_hash, count, now()),
+        )
+
+    def coded_sources(self, coder: str, version: int) -> dict[str, str]:
+        """Sources already coded completely by ``coder`` with codebook ``version``: id → content hash then."""
+        return dict(
+            self.conn.execute(
+                "SELECT source_id, content_hash FROM coded_sources WHERE coder = ? AND codebook_version = ?",
+                (coder, version),
+            )
+        )
+
+    def forget_coded(self, source_id: str) -> None:
+        self.conn.execute("DELETE FROM coded_sources WHERE source_id = ?", (source_id,))
+
+    def codings(
+        self,
+        coders: Optional[Iterable[str]] = None,
+        codes: Optional[Iterable[str]] = None,
+        sources: Optional[Iterable[str]] = None,
+        status: Optional[str] = "ok",
+    ) -> list[Coding]:
+        """Codings ordered by source, start, end, code and coder; each filter is optional."""
+        sql = (
+            "SELECT source_id, start, end, code_id, coder, provenance, codebook_version, quote, id, status"
+            " FROM codings WHERE 1=1"
+        )
+        args: list = []
+        for column, values in (("coder", coders), ("code_id", codes), ("source_id", sources)):
+            if values is not None:
+                values = list(values)
+                sql += f" AND {column} IN ({','.join('?' * len(values))})"
+                args += values
+        if status is not None:
+            sql += " AND status = ?"
+            args.append(status)
+        sql += " ORDER BY source_id, start, end, code_id, coder, id"
+        return [Coding(*row) for row in self.conn.execute(sql, args)]
+
+    def update_coding_spans(self, moves: Iterable[tuple[int, int, int, str]]) -> None:
+        """Move codings: each item is ``(coding id, start, end, status)``."""
+        self.conn.executemany(
+            "UPDATE codings SET start = ?, end = ?, status = ? WHERE id = ?",
+            [(start, end, status, cid) for cid, start, end, status in moves],
+        )
+
+    def coding_exists(self, coding_id: int) -> bool:
+        return self.conn.execute("SELECT 1 FROM codings WHERE id = ?", (coding_id,)).fetchone() is not None
+
+    # -- reviews ---------------------------------------------------------------------------------------------------
+
+    def add_reviews(self, rows: Iterable[tuple]) -> int:
+        """Each row: ``(reviewer, auto_coder, source_id, start, end, code_id, decision)``."""
+        stamp = now()
+        rows = [tuple(r) + (stamp,) for r in rows]
+        self.conn.executemany(
+            "INSERT OR REPLACE INTO reviews (reviewer, auto_coder, source_id, start, end, code_id, decision, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+        return len(rows)
+
+    def reviews(self, auto_coder: Optional[str] = None) -> list[tuple]:
+        sql = "SELECT reviewer, auto_coder, source_id, start, end, code_id, decision FROM reviews"
+        args: tuple = ()
+        if auto_coder:
+            sql += " WHERE auto_coder = ?"
+            args = (auto_coder,)
+        return self.conn.execute(sql + " ORDER BY source_id, start, end, code_id, reviewer", args).fetchall()
+
+    # -- memos -----------------------------------------------------------------------------------------------------
+
+    def add_memo(self, target_kind: str, target: str, author: str, text: str) -> int:
+        cur = self.conn.execute(
+            "INSERT INTO memos (target_kind, target, author, text, created_at) VALUES (?, ?, ?, ?, ?)",
+            (target_kind, target, author, text, now()),
+        )
+        return cur.lastrowid
+
+    def memos(self, target_kind: Optional[str] = None, target: Optional[str] = None) -> list[Memo]:
+        sql, args = "SELECT id, target_kind, target, author, text, created_at FROM memos WHERE 1=1", []
+        if target_kind:
+            sql += " AND target_kind = ?"
+            args.append(target_kind)
+        if target:
+            sql += " AND target = ?"
+            args.append(target)
+        return [Memo(*r) for r in self.conn.execute(sql + " ORDER BY id", args)]
