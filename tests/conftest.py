@@ -1,0 +1,61 @@
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from ipe import project
+from ipe.cli import cli
+
+FIXTURES = Path(__file__).parent / "fixtures"
+ROOT = Path(__file__).parent.parent
+
+
+@pytest.fixture
+def fixtures():
+    return FIXTURES
+
+
+@pytest.fixture
+def mini_codebook():
+    return FIXTURES / "mini-codebook.yaml"
+
+
+@pytest.fixture
+def transcripts(tmp_path):
+    """A writable copy of the tiny transcripts."""
+    target = tmp_path / "transcripts"
+    shutil.copytree(FIXTURES / "transcripts", target)
+    return target
+
+
+@pytest.fixture
+def store(tmp_path):
+    folder = project.init(tmp_path / "proj")
+    s = project.open_store(folder)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def coded_store(store, transcripts, mini_codebook):
+    """A project with the tiny transcripts imported and auto-coded with the mini codebook."""
+    project.import_sources(store, [transcripts])
+    project.auto_code(store, mini_codebook)
+    return store
+
+
+@pytest.fixture
+def runner():
+    return CliRunner()
+
+
+@pytest.fixture
+def invoke(runner, tmp_path):
+    """Run the CLI against a project in tmp_path; returns the click Result."""
+    proj = tmp_path / "cliproj"
+
+    def _invoke(*args, project_dir=proj):
+        return runner.invoke(cli, ["--project", str(project_dir), *map(str, args)], catch_exceptions=False)
+
+    return _invoke
