@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from ipe import project as lib
 from ipe.cli import cli, echo_table, progress_factory
+from ipe.store import STORE_NAME
 
 
 @cli.command()
@@ -120,7 +123,7 @@ def backup(ctx, directory):
         ipe backup /media/encrypted/ipe-backup
     """
     with lib.open_store(ctx.obj["project"]) as store:
-        path = store.backup(directory)
+        path = store.backup(Path(directory) / STORE_NAME)
     click.echo(f"Backup written to {path}")
 
 
