@@ -62,11 +62,8 @@ def run(corpus_dir=None, codebook=None, out="reports", project_dir=None, jobs: i
         if gold:
             result.summary.append(f"Gold codings imported for {', '.join(human)}")
         _, cb = project.current_codebook(store)
-        outputs = {
-            "quote-bank": tables.quote_bank(store, cb),
-            "code-counts": tables.code_counts(store, cb),
-            "code-frequencies": tables.code_frequencies(store, cb, by="case"),
-        }
+        report_tables = tables.all_tables(store, cb)
+        outputs = {}
         if human:
             from ipe.evaluate import evaluate
 
@@ -78,7 +75,12 @@ def run(corpus_dir=None, codebook=None, out="reports", project_dir=None, jobs: i
             outputs["agreement"] = agree.round(4)
             outputs["disagreements"] = diffs
     out.mkdir(parents=True, exist_ok=True)
+    result.files += exporters.write_report_tables(report_tables, out / "tables", ["xlsx", "md", "docx"])
+    result.files += exporters.write_report_tables(report_tables, out / "tables", ["csv"])
+    outputs["quote-bank"] = report_tables["quote-bank"]
+    outputs["code-counts"] = report_tables["code-counts"]
     for name, table in outputs.items():
         result.files += exporters.write("csv", {name: table}, out / name)
-    result.summary.append("Wrote " + ", ".join(str(p) for p in result.files))
+    shown = [p for p in result.files if p.parent == out] + sorted({p.parent for p in result.files if p.parent != out})
+    result.summary.append("Wrote " + ", ".join(f"{p}/" if p.is_dir() else str(p) for p in shown))
     return result

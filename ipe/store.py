@@ -139,6 +139,22 @@ MIGRATIONS = [
         detail TEXT NOT NULL
     );
     """,
+    """
+    CREATE TABLE meta (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    CREATE TABLE survey_responses (
+        la TEXT NOT NULL,
+        item TEXT NOT NULL,
+        value TEXT NOT NULL,
+        PRIMARY KEY (la, item)
+    );
+    CREATE TABLE case_links (
+        case_id TEXT PRIMARY KEY,
+        la TEXT NOT NULL
+    );
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -442,6 +458,68 @@ class Store:
             (source_id,),
         )
         self.conn.execute("DELETE FROM sources WHERE id = ?", (source_id,))
+
+    def rewrite_source(self, source: Source, moves: Iterable[tuple[int, int, int, str]]) -> None:
+        """Replace a source's text and structure in place and move its codings: ``(coding id, start, end, quote)``.
+
+        Used when the text is rewritten deliberately (pseudonymisation): codings are kept, at their mapped spans.
+        """
+        self.conn.execute(
+            "UPDATE sources SET text=?, content_hash=?, word_count=?, updated_at=? WHERE id=?",
+            (source.text, source.content_hash, source.word_count, now(), source.id),
+        )
+        for table in ("turns", "sentences"):
+            self.conn.execute(f"DELETE FROM {table} WHERE source_id = ?", (source.id,))
+        self.conn.executemany(
+            "INSERT INTO turns (source_id, n, start, end, speaker, label, role, time) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [(source.id, t.n, t.start, t.end, t.speaker, t.label, t.role, t.time) for t in source.turns],
+        )
+        self.conn.executemany(
+            "INSERT INTO sentences (source_id, n, turn, start, end) VALUES (?, ?, ?, ?, ?)",
+            [(source.id, x.n, x.turn, x.start, x.end) for x in source.sentences],
+        )
+        self.conn.executemany(
+            "UPDATE codings SET start = ?, end = ?, quote = ? WHERE id = ?",
+            [(start, end, quote, cid) for cid, start, end, quote in moves],
+        )
+        self.conn.execute("UPDATE coded_sources SET content_hash = ? WHERE source_id = ?", (source.content_hash, source.id))
+
+    # -- project metadata ------------------------------------------------------------------------------------------
+
+    def get_meta(self, key: str, default: Optional[str] = None) -> Optional[str]:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else default
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
+    # -- survey ----------------------------------------------------------------------------------------------------
+
+    def replace_survey(self, rows: Iterable[tuple[str, str, str]]) -> int:
+        """Replace all survey responses with ``(la, item, value)`` rows."""
+        self.conn.execute("DELETE FROM survey_responses")
+        rows = list(rows)
+        self.conn.executemany("INSERT INTO survey_responses (la, item, value) VALUES (?, ?, ?)", rows)
+        return len(rows)
+
+    def survey_responses(self) -> list[tuple[str, str, str]]:
+        return self.conn.execute("SELECT la, item, value FROM survey_responses ORDER BY la, item").fetchall()
+
+    def link_case(self, case_id: str, la: str) -> None:
+        self.conn.execute("INSERT OR REPLACE INTO case_links (case_id, la) VALUES (?, ?)", (case_id, la))
+
+    def case_links(self) -> dict[str, str]:
+        return dict(self.conn.execute("SELECT case_id, la FROM case_links ORDER BY case_id"))
+
+    def set_case_attribute(self, case_id: str, key: str, value: str) -> int:
+        """Set an attribute on every source of a case (e.g. the MASH model taken from the survey)."""
+        ids = [r[0] for r in self.conn.execute(
+            "SELECT source_id FROM source_attributes WHERE key = 'case' AND value = ?", (case_id,))]
+        self.conn.executemany(
+            "INSERT OR REPLACE INTO source_attributes (source_id, key, value) VALUES (?, ?, ?)",
+            [(sid, key, value) for sid in ids],
+        )
+        return len(ids)
 
     # -- codebooks -------------------------------------------------------------------------------------------------
 

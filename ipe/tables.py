@@ -89,25 +89,6 @@ def code_counts(store, codebook: Codebook, coders=None) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["code", "name", "type", "segments", "sources", "cases"])
 
 
-def code_frequencies(store, codebook: Codebook, by: str = "case", coders=None) -> pd.DataFrame:
-    """Long table of code × group (``case``, ``role``, ``agency`` or ``data_type``): segments, sources, participants.
-
-    Segments are coded spans; sources are documents; participants are distinct ``participant`` attributes (or
-    sources, for documents without one). The three differ and are labelled so.
-    """
-    bank = quote_bank(store, codebook, coders=coders)
-    attrs = store.source_attributes()
-    bank["participant"] = [attrs.get(s, {}).get("participant") or s for s in bank["source"]]
-    bank[by] = bank[by].replace("", "(none)")
-    grouped = bank.groupby(["code", by], sort=True)
-    table = grouped.agg(segments=("ref", "size"), sources=("source", "nunique"), participants=("participant", "nunique"))
-    table = table.reset_index()
-    order = {c.id: i for i, c in enumerate(codebook.codes)}
-    table["_order"] = table["code"].map(order)
-    table = table.sort_values(["_order", by]).drop(columns="_order").reset_index(drop=True)
-    return table.rename(columns={by: by})
-
-
 CODINGS_COLUMNS = ["source", "code", "start", "end", "quote", "coder", "provenance", "codebook_version"]
 
 
@@ -128,3 +109,189 @@ def review_sheet(store, codebook: Codebook, auto_coder: str = "auto") -> pd.Data
     sheet = sheet.rename(columns={"provenance": "rule"}).copy()
     sheet["decision"] = ""
     return sheet
+
+
+# -- evaluation tables ----------------------------------------------------------------------------------------------
+
+FREQUENCY_DIMENSIONS = ("case", "role", "agency", "data_type")
+EXEMPLAR_CHARS = 300
+
+
+def _clip(quote: str, limit: int = EXEMPLAR_CHARS) -> str:
+    quote = " ".join(quote.split())
+    return quote if len(quote) <= limit else quote[: limit - 1].rstrip() + "…"
+
+
+def exemplars(bank: pd.DataFrame, n: int = 2) -> list[str]:
+    """Up to ``n`` quotes with references, preferring different sources, in a stable order."""
+    chosen, seen = [], set()
+    rows = bank.sort_values(["source", "start", "end"])
+    for row in rows.itertuples(index=False):
+        if row.source not in seen:
+            seen.add(row.source)
+            chosen.append(row)
+        if len(chosen) == n:
+            break
+    for row in rows.itertuples(index=False):
+        if len(chosen) >= n:
+            break
+        if row not in chosen:
+            chosen.append(row)
+    return [f"\u201c{_clip(r.quote)}\u201d ({r.ref}, turn {r.turn})" for r in chosen]
+
+
+def frequency_tables(bank: pd.DataFrame, codebook: Codebook, attrs: dict) -> dict[str, pd.DataFrame]:
+    """Code frequencies by case, role, agency and data type; segments, sources and participants labelled apart."""
+    out = {}
+    bank = bank.assign(participant=[attrs.get(s, {}).get("participant") or s for s in bank["source"]])
+    order = {c.id: i for i, c in enumerate(codebook.codes)}
+    for dim in FREQUENCY_DIMENSIONS:
+        grouped = bank.assign(**{dim: bank[dim].replace("", "(none)")}).groupby(["code", dim], sort=True)
+        table = grouped.agg(segments=("ref", "size"), sources=("source", "nunique"),
+                            participants=("participant", "nunique")).reset_index()
+        wide = table.pivot(index="code", columns=dim, values=["segments", "sources", "participants"]).fillna(0)
+        wide = wide.astype(int)
+        wide.columns = [f"{value}: {count}" for count, value in wide.columns]
+        wide = wide[sorted(wide.columns, key=lambda c: (c.split(": ")[0], ["segments", "sources", "participants"].index(c.split(": ")[1])))]
+        wide = wide.reset_index()
+        wide.insert(1, "name", [codebook.by_id[c].name if c in codebook.by_id else c for c in wide["code"]])
+        wide = wide.sort_values("code", key=lambda s: s.map(order)).reset_index(drop=True)
+        out[f"frequencies-by-{dim.replace('_', '-')}"] = wide
+    return out
+
+
+def top_theme(codebook: Codebook, code_id: str) -> str:
+    return codebook.path(code_id).split("/")[0]
+
+
+def framework_matrices(bank: pd.DataFrame, codebook: Codebook, memos: list, rows_by: str = "case",
+                       n_quotes: int = 2) -> dict[str, pd.DataFrame]:
+    """One Framework Method matrix per theme: rows are cases (or participants), columns the theme's codes.
+
+    Each cell holds the number of segments, up to ``n_quotes`` exemplar quotes with references, and the memo
+    written for that cell (``ipe memo add --case X --code Y``).
+    """
+    cell_memos: dict[tuple[str, str], list[str]] = {}
+    for m in memos:
+        if m.target_kind == "cell" and "|" in m.target:
+            case, code = m.target.split("|", 1)
+            cell_memos.setdefault((case, code), []).append(m.text)
+    themes: dict[str, list[str]] = {}
+    for code in codebook.codes:
+        if code.type != "theme":
+            themes.setdefault(top_theme(codebook, code.id), []).append(code.id)
+    row_values = sorted(v for v in bank[rows_by].unique() if v) if len(bank) else []
+    out = {}
+    for theme, codes in themes.items():
+        records = []
+        for value in row_values:
+            record = {rows_by: value}
+            part = bank[bank[rows_by] == value]
+            for code in codes:
+                segs = part[part["code"] == code]
+                lines = [f"n={len(segs)}"] + exemplars(segs, n_quotes) if len(segs) else []
+                lines += [f"Memo: {t}" for t in cell_memos.get((value, code), [])]
+                record[code] = "\n".join(lines)
+            records.append(record)
+        out[f"framework-{theme}"] = pd.DataFrame(records, columns=[rows_by, *codes])
+    return out
+
+
+def rq_evidence_map(bank: pd.DataFrame, codebook: Codebook, n_quotes: int = 2) -> pd.DataFrame:
+    """Research questions → their codes → segments, sources, cases and exemplar quotes."""
+    rows = []
+    for rq in codebook.research_questions:
+        for code in rq.codes:
+            segs = bank[bank["code"] == code]
+            rows.append({"rq": rq.id, "question": rq.question, "code": code,
+                         "name": codebook.by_id[code].name, "segments": len(segs),
+                         "sources": segs["source"].nunique(), "cases": segs.loc[segs["case"] != "", "case"].nunique(),
+                         "exemplars": "\n".join(exemplars(segs, n_quotes))})
+    return pd.DataFrame(rows, columns=["rq", "question", "code", "name", "segments", "sources", "cases", "exemplars"])
+
+
+def window_of(turn_starts: list[int], start: int) -> int:
+    return max(0, bisect.bisect_right(turn_starts, start) - 1)
+
+
+def cooccurrence(store, codebook: Codebook, coders=None, window: str = "turn") -> pd.DataFrame:
+    """Code × code co-occurrence: the number of windows (turns or sentences) holding both codes.
+
+    Codings are swept in offset order per source and grouped by the window their start falls in, so the work
+    grows with the number of codings, not with their pairs across the corpus.
+    """
+    codings = current_codings(store, coders)
+    ids = [c.id for c in codebook.codes if c.type != "theme"]
+    index = {c: i for i, c in enumerate(ids)}
+    counts = [[0] * len(ids) for _ in ids]
+    by_source: dict[str, list] = {}
+    for c in codings:
+        by_source.setdefault(c.source_id, []).append(c)
+    for sid, items in by_source.items():
+        spans = store.turns(sid) if window == "turn" else store.sentences(sid)
+        starts = [s.start for s in spans]
+        windows: dict[int, set] = {}
+        for c in sorted(items, key=lambda c: c.start):
+            if c.code_id in index:
+                windows.setdefault(window_of(starts, c.start), set()).add(c.code_id)
+        for present in windows.values():
+            present = sorted(present, key=index.get)
+            for i, a in enumerate(present):
+                counts[index[a]][index[a]] += 1
+                for b in present[i + 1:]:
+                    counts[index[a]][index[b]] += 1
+                    counts[index[b]][index[a]] += 1
+    table = pd.DataFrame(counts, columns=ids)
+    table.insert(0, "code", ids)
+    return table
+
+
+def case_presence(bank: pd.DataFrame, codebook: Codebook) -> dict[str, pd.DataFrame]:
+    """Case × code matrices: presence (1/0) and number of segments, for QCA or statistics."""
+    ids = [c.id for c in codebook.codes if c.type != "theme"]
+    cases = sorted(v for v in bank["case"].unique() if v) if len(bank) else []
+    counts = pd.DataFrame(0, index=cases, columns=ids)
+    for (case, code), n in bank[bank["case"] != ""].groupby(["case", "code"]).size().items():
+        if code in counts.columns:
+            counts.loc[case, code] = n
+    counts.index.name = "case"
+    binary = (counts > 0).astype(int)
+    return {"case-code-presence": binary.reset_index(), "case-code-counts": counts.reset_index()}
+
+
+def model_comparison(bank: pd.DataFrame, codebook: Codebook, attrs: dict) -> pd.DataFrame:
+    """Code prevalence per MASH model: the share of the model's sources with the code, and its segments."""
+    models: dict[str, set] = {}
+    for sid, a in attrs.items():
+        if a.get("mash_model"):
+            models.setdefault(a["mash_model"], set()).add(sid)
+    names = sorted(models)
+    rows = []
+    for code in codebook.codes:
+        if code.type == "theme":
+            continue
+        segs = bank[bank["code"] == code.id]
+        row = {"code": code.id, "name": code.name, "type": code.type}
+        for model in names:
+            mine = segs[segs["source"].isin(models[model])]
+            row[f"{model}: sources with code"] = f"{mine['source'].nunique()}/{len(models[model])}"
+            row[f"{model}: prevalence"] = round(mine["source"].nunique() / len(models[model]), 3)
+            row[f"{model}: segments"] = len(mine)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def all_tables(store, codebook: Codebook, coders=None, n_quotes: int = 2, extra: Optional[dict] = None) -> dict:
+    """Every evaluation table, by name, in a fixed order (``extra`` adds tables made elsewhere, e.g. CMO)."""
+    bank = quote_bank(store, codebook, coders=coders)
+    attrs = store.source_attributes()
+    tables = {"code-counts": code_counts(store, codebook, coders)}
+    tables.update(frequency_tables(bank, codebook, attrs))
+    tables.update(framework_matrices(bank, codebook, store.memos(), "case", n_quotes))
+    tables["rq-evidence-map"] = rq_evidence_map(bank, codebook, n_quotes)
+    tables["co-occurrence"] = cooccurrence(store, codebook, coders)
+    tables.update(case_presence(bank, codebook))
+    tables["model-comparison"] = model_comparison(bank, codebook, attrs)
+    tables.update(extra or {})
+    tables["quote-bank"] = bank
+    return tables

@@ -71,3 +71,4 @@ from ipe.cli import agree as _agree  # noqa: E402,F401  (each module registers i
 from ipe.cli import codebook as _codebook  # noqa: E402,F401
 from ipe.cli import coding as _coding  # noqa: E402,F401
 from ipe.cli import project as _project  # noqa: E402,F401
+from ipe.cli import tables as _tables  # noqa: E402,F401

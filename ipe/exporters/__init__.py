@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import importlib
+import re
 import zipfile
 from pathlib import Path
 
@@ -19,6 +20,13 @@ def fix_zip_timestamps(path: Path) -> None:
     """Rewrite a zip archive with every entry dated ``FIXED_TIME``, so equal content gives equal bytes."""
     with zipfile.ZipFile(path) as src:
         entries = [(info, src.read(info.filename)) for info in src.infolist()]
+    # Writers stamp the save time into the document properties too (openpyxl does, whatever we set).
+    stamp = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    entries = [
+        (info, re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)", rb"\g<1>" + stamp + rb"\g<2>", data)
+         if info.filename == "docProps/core.xml" else data)
+        for info, data in entries
+    ]
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as dst:
         for info, data in entries:
             fixed = zipfile.ZipInfo(info.filename, date_time=FIXED_TIME.timetuple()[:6])
@@ -74,3 +82,17 @@ def write(fmt: str, tables: dict, target, title: str = "") -> list[Path]:
         target = target.with_suffix("")
     target.parent.mkdir(parents=True, exist_ok=True)
     return exporter.write(tables, target, title)
+
+
+def write_report_tables(tables: dict, out: Path, formats, title: str = "Findings tables") -> list[Path]:
+    """Write every table: CSV one file per table, the other formats one ``findings-tables`` file each."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for fmt in formats:
+        if fmt == "csv":
+            for name, table in tables.items():
+                written += write("csv", {name: table}, out / name)
+        else:
+            written += write(fmt, tables, out / "findings-tables", title=title)
+    return written

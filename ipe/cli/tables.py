@@ -1,0 +1,45 @@
+"""The ``ipe tables`` command: every evaluation table in CSV, XLSX, Markdown and Word."""
+
+from __future__ import annotations
+
+import click
+
+from ipe import exporters
+from ipe import project as lib
+from ipe import tables as lib_tables
+from ipe.errors import IpeError
+from ipe.cli import cli
+
+
+def _formats(value: str) -> list[str]:
+    formats = [f.strip() for f in value.split(",") if f.strip()]
+    unknown = [f for f in formats if f not in exporters.REGISTRY]
+    if unknown:
+        raise click.BadParameter(f"unknown format {', '.join(unknown)} (choose from {', '.join(exporters.REGISTRY)})")
+    return formats
+
+
+@cli.command("tables")
+@click.option("--out", type=click.Path(file_okay=False), default="reports", show_default=True)
+@click.option("--format", "formats", default="csv,xlsx,md,docx", show_default=True, help="Comma-separated formats.")
+@click.option("--only", multiple=True, help="Only these tables (repeatable), e.g. --only quote-bank.")
+@click.option("--quotes", type=int, default=2, show_default=True, help="Exemplar quotes per cell.")
+@click.pass_context
+def tables_(ctx, out, formats, only, quotes):
+    """Write the evaluation tables: frequencies, framework matrices, RQ map, co-occurrence, quote bank, ...
+
+    Example:
+
+        ipe tables --out reports --format xlsx,docx --only framework-outcomes
+    """
+    formats = _formats(formats)
+    with lib.open_store(ctx.obj["project"]) as store:
+        _, cb = lib.current_codebook(store)
+        tables = lib_tables.all_tables(store, cb, n_quotes=quotes)
+    if only:
+        missing = [name for name in only if name not in tables]
+        if missing:
+            raise IpeError(f"unknown table {', '.join(missing)} (tables: {', '.join(tables)})")
+        tables = {name: t for name, t in tables.items() if name in only}
+    for path in exporters.write_report_tables(tables, out, formats):
+        click.echo(f"Wrote {path}")

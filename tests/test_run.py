@@ -1,0 +1,63 @@
+"""``ipe run``: the whole chain on a small corpus, deterministic outputs, quotes that re-slice."""
+
+import csv
+import shutil
+
+import pytest
+
+from ipe import project
+from ipe.run import run
+
+
+@pytest.fixture
+def corpus(tmp_path, fixtures):
+    folder = tmp_path / "corpus"
+    shutil.copytree(fixtures / "transcripts", folder)
+    (folder / "manifest.csv").write_text(
+        "file,case,participant,role,speakers\n"
+        "colon.txt,ashdown,Karen Holt,MASH manager,Karen=MASH manager\n"
+        "caps.txt,bramwell,Karen Reed,social worker,\n"
+        "fieldnotes.txt,ashdown,,observer,\n"
+    )
+    for coder, rows in {"ann": ["colon,mech-trust,I trust her judgement though.",
+                                "colon,grp-fathers,The dad was never asked."],
+                        "ben": ["colon,mech-trust,I trust her judgement though."]}.items():
+        (folder / "gold" / coder).mkdir(parents=True)
+        (folder / "gold" / coder / "colon.csv").write_text("source,code,quote\n" + "\n".join(rows) + "\n")
+    return folder
+
+
+def test_run_writes_reports_and_is_deterministic(corpus, mini_codebook, tmp_path):
+    out = tmp_path / "out"
+    result = run(corpus, mini_codebook, out)
+    names = sorted(p.name for p in out.glob("*.csv"))
+    assert names == ["agreement.csv", "auto-coder-accuracy.csv", "code-counts.csv", "disagreements.csv",
+                     "quote-bank.csv"]
+    tables = {p.name for p in (out / "tables").iterdir()}
+    assert {"findings-tables.xlsx", "findings-tables.docx", "findings-tables.md", "rq-evidence-map.csv",
+            "framework-contexts.csv", "co-occurrence.csv", "model-comparison.csv"} <= tables
+    assert any("Imported from" in line and "3 new" in line for line in result.summary)
+    first = {p: p.read_bytes() for p in out.rglob("*") if p.is_file() and "project" not in p.parts}
+    run(corpus, mini_codebook, out)
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file() and "project" not in p.parts} == first
+    with project.open_store(out / "project") as store:
+        with open(out / "quote-bank.csv", newline="", encoding="utf-8") as fh:
+            rows = list(csv.DictReader(fh))
+        assert rows
+        for row in rows:
+            source, span = row["ref"].rsplit(":", 1)
+            start, end = map(int, span.split("-"))
+            assert store.source(source).text[start:end] == row["quote"]
+    assert {r["case"] for r in rows} == {"ashdown", "bramwell"}
+    agreement = (out / "agreement.csv").read_text()
+    assert agreement.startswith("code,units,prevalence,percent_agreement")
+
+
+def test_run_without_a_corpus_is_one_line(tmp_path, runner, monkeypatch):
+    from ipe.cli import cli
+
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(cli, ["run", "--out", "o"])
+    assert result.exit_code == 1
+    assert result.output == ("Error: no corpus folder given and corpora/mash-sample not found "
+                             "(run from the ipe checkout, or name one)\n")
