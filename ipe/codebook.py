@@ -364,6 +364,70 @@ def _validate_questions(questions, by_id: dict) -> list[str]:
     return out
 
 
+# -- changing ------------------------------------------------------------------------------------------------------
+
+
+def rename_code(codebook: Codebook, old: str, new: str, merge: bool = False, name: Optional[str] = None) -> str:
+    """The codebook's YAML with code ``old`` renamed to ``new`` (or merged into existing ``new``).
+
+    Every reference (parents, contradicts, configurations, research questions) follows. A merge keeps ``new``'s
+    definition and adds ``old``'s rules to it. Comments in the original file are not kept.
+    """
+    data = parse_yaml(codebook.document, "codebook")
+    ids = [c["id"] for c in data["codes"]]
+    if old not in ids:
+        raise CodebookError("codebook", [f"no code '{old}'"])
+    if merge and new not in ids:
+        raise CodebookError("codebook", [f"no code '{new}' to merge into"])
+    if not merge and new in ids:
+        raise CodebookError("codebook", [f"code '{new}' exists already (use merge)"])
+    if not ID_RE.match(new):
+        raise CodebookError("codebook", [f"'{new}' is not a valid id"])
+
+    def swap(value):
+        if isinstance(value, str):
+            return new if value == old else value
+        if isinstance(value, list):
+            out = []
+            for v in (swap(x) for x in value):
+                if v not in out or not isinstance(v, str):
+                    out.append(v)
+            return out
+        if isinstance(value, dict):
+            return {k: swap(v) for k, v in value.items()}
+        return value
+
+    codes = []
+    source = next(c for c in data["codes"] if c["id"] == old)
+    for code in data["codes"]:
+        if merge and code["id"] == old:
+            continue
+        code = dict(code)
+        if code["id"] == old:
+            code["id"] = new
+            if name:
+                code["name"] = name
+        if merge and code["id"] == new:
+            rules = dict(code.get("rules") or {})
+            for key in ("phrases", "lemmas", "patterns"):
+                extra = (source.get("rules") or {}).get(key) or []
+                rules[key] = list(rules.get(key) or []) + [x for x in extra if x not in (rules.get(key) or [])]
+            code["rules"] = {k: v for k, v in rules.items() if v}
+        for key in ("parent", "contradicts"):
+            if key in code:
+                code[key] = swap(code[key])
+        if code.get("parent") == code["id"]:
+            del code["parent"]
+        if isinstance(code.get("contradicts"), list):
+            code["contradicts"] = [c for c in code["contradicts"] if c != code["id"]]
+        codes.append(code)
+    data["codes"] = codes
+    for key in ("theory", "research_questions"):
+        if key in data:
+            data[key] = swap(data[key])
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=110)
+
+
 # -- describing ------------------------------------------------------------------------------------------------------
 
 

@@ -109,25 +109,62 @@ def _replace_source(store: Store, src, coders: dict) -> str:
 
 
 def load_codebook(store: Store, path: Optional[str | os.PathLike] = None, actor: Optional[str] = None) -> tuple[int, Codebook, bool]:
-    """``(version, codebook, added)``: the given file stored as a new version if it changed, else the newest one."""
+    """``(version, codebook, added)``: the given file (stored as a new version if it changed), else the current one.
+
+    The version last loaded is the project's current codebook, even when it is an older version loaded again.
+    """
     if path is None:
+        current = store.get_meta("codebook_version")
         latest = store.latest_codebook()
         if latest is None:
             raise ProjectError("the project has no codebook yet: give --codebook FILE")
-        version, document, origin = latest
-        return version, codebook_module.loads(document, origin or f"codebook v{version}"), False
+        version = int(current) if current else latest[0]
+        return version, codebook_module.loads(store.codebook_document(version), f"codebook v{version}"), False
     cb = codebook_module.load(path)
     version = store.codebook_version(cb.content_hash)
-    if version is not None:
-        return version, cb, False
-    with store.transaction(actor, "codebook load", {"path": str(path), "codes": len(cb.codes)}):
-        version = store.add_codebook(cb, str(path))
-    return version, cb, True
+    added = version is None
+    with store.transaction(actor, "codebook load" if added else None, {"path": str(path), "codes": len(cb.codes)}):
+        if added:
+            version = store.add_codebook(cb, str(path))
+        if store.get_meta("codebook_version") != str(version):
+            store.set_meta("codebook_version", str(version))
+    return version, cb, added
 
 
 def current_codebook(store: Store) -> tuple[int, Codebook]:
     version, cb, _ = load_codebook(store)
     return version, cb
+
+
+def codes_missing_from(store: Store, codebook: Codebook) -> dict[str, int]:
+    """Human codings whose code is not in ``codebook``: code id → number of codings (they are kept, never dropped)."""
+    ids = {c.id for c in codebook.codes}
+    kinds = store.coders()
+    missing: dict[str, int] = {}
+    for c in store.codings(status=None):
+        if kinds.get(c.coder) == "human" and c.code_id not in ids:
+            missing[c.code_id] = missing.get(c.code_id, 0) + 1
+    return missing
+
+
+def change_code(store: Store, old: str, new: str, merge: bool, name: Optional[str] = None,
+                out: Optional[str | os.PathLike] = None, actor: Optional[str] = None) -> tuple[int, int]:
+    """Rename a code (``merge=False``) or merge it into another; codings, reviews and memos follow.
+
+    The changed codebook is stored as a new version (and written to ``out`` as YAML if given). Returns
+    ``(new version, codings moved)``.
+    """
+    _, cb = current_codebook(store)
+    document = codebook_module.rename_code(cb, old, new, merge=merge, name=name)
+    changed = codebook_module.loads(document, f"{'merge' if merge else 'rename'} {old} -> {new}")
+    action = "codebook merge" if merge else "codebook rename"
+    with store.transaction(actor, action, {"from": old, "to": new}) as tx:
+        version = tx.codebook_version(changed.content_hash) or tx.add_codebook(changed, str(out) if out else None)
+        tx.set_meta("codebook_version", str(version))
+        moved = tx.recode(old, new)
+    if out:
+        Path(out).write_text(document, encoding="utf-8")
+    return version, moved
 
 
 # -- auto-coding -----------------------------------------------------------------------------------------------------

@@ -63,6 +63,13 @@ def run(corpus_dir=None, codebook=None, out="reports", project_dir=None, jobs: i
             result.summary.append(f"Gold codings imported for {', '.join(human)}")
         _, cb = project.current_codebook(store)
         report_tables = tables.all_tables(store, cb)
+        from ipe import cmo
+
+        result.files += cmo.write_outputs(store, cb, out)
+        statuses = report_tables.get("cmo-configurations")
+        if statuses is not None and len(statuses):
+            counts = statuses["status"].value_counts()
+            result.summary.append("CMO configurations: " + ", ".join(f"{counts[s]} {s}" for s in sorted(counts.index)))
         outputs = {}
         if human:
             from ipe.evaluate import evaluate

@@ -637,6 +637,18 @@ class Store:
         sql += " ORDER BY source_id, start, end, code_id, coder, id"
         return [Coding(*row) for row in self.conn.execute(sql, args)]
 
+    def recode(self, old: str, new: str) -> int:
+        """Move every coding, review and memo of code ``old`` to code ``new``; returns the codings moved."""
+        moved = self.conn.execute("UPDATE codings SET code_id = ? WHERE code_id = ?", (new, old)).rowcount
+        self.conn.execute("UPDATE OR IGNORE reviews SET code_id = ? WHERE code_id = ?", (new, old))
+        self.conn.execute("UPDATE memos SET target = ? WHERE target_kind = 'code' AND target = ?", (new, old))
+        self.conn.execute(
+            "UPDATE memos SET target = substr(target, 1, instr(target, '|')) || ? "
+            "WHERE target_kind = 'cell' AND substr(target, instr(target, '|') + 1) = ?",
+            (new, old),
+        )
+        return moved
+
     def update_coding_spans(self, moves: Iterable[tuple[int, int, int, str]]) -> None:
         """Move codings: each item is ``(coding id, start, end, status)``."""
         self.conn.executemany(

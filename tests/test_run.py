@@ -31,11 +31,13 @@ def test_run_writes_reports_and_is_deterministic(corpus, mini_codebook, tmp_path
     out = tmp_path / "out"
     result = run(corpus, mini_codebook, out)
     names = sorted(p.name for p in out.glob("*.csv"))
-    assert names == ["agreement.csv", "auto-coder-accuracy.csv", "code-counts.csv", "disagreements.csv",
-                     "quote-bank.csv"]
+    assert names == ["agreement.csv", "auto-coder-accuracy.csv", "cmo-assessment.csv", "cmo-links.csv",
+                     "code-counts.csv", "disagreements.csv", "quote-bank.csv"]
+    assert {p.name for p in out.glob("cmo-graph.*")} == {"cmo-graph.graphml", "cmo-graph.json", "cmo-graph.png",
+                                                          "cmo-graph.svg"}
     tables = {p.name for p in (out / "tables").iterdir()}
     assert {"findings-tables.xlsx", "findings-tables.docx", "findings-tables.md", "rq-evidence-map.csv",
-            "framework-contexts.csv", "co-occurrence.csv", "model-comparison.csv"} <= tables
+            "framework-contexts.csv", "co-occurrence.csv", "model-comparison.csv", "cmo-configurations.csv"} <= tables
     assert any("Imported from" in line and "3 new" in line for line in result.summary)
     first = {p: p.read_bytes() for p in out.rglob("*") if p.is_file() and "project" not in p.parts}
     run(corpus, mini_codebook, out)

@@ -68,6 +68,7 @@ def main() -> None:
 
 
 from ipe.cli import agree as _agree  # noqa: E402,F401  (each module registers its commands on ``cli``)
+from ipe.cli import cmo as _cmo  # noqa: E402,F401
 from ipe.cli import codebook as _codebook  # noqa: E402,F401
 from ipe.cli import coding as _coding  # noqa: E402,F401
 from ipe.cli import project as _project  # noqa: E402,F401

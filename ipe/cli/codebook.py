@@ -62,3 +62,42 @@ def export(file, fmt, out):
     tables = {"codes": lib.codebook_table(cb), "configurations": lib.theory_table(cb)}
     for path in exporters.write(fmt, tables, out, title=f"Codebook: {cb.name}"):
         click.echo(f"Wrote {path}")
+
+
+@codebook.command()
+@click.argument("old")
+@click.argument("new")
+@click.option("--name", help="A new display name for the code.")
+@click.option("--out", type=click.Path(dir_okay=False), help="Also write the changed codebook YAML here.")
+@click.pass_context
+def rename(ctx, old, new, name, out):
+    """Rename a code in the project's codebook; its codings, reviews and memos follow (audited).
+
+    Example:
+
+        ipe codebook rename mech-trust mech-mutual-trust --out codebooks/mine.yaml
+    """
+    from ipe import project
+
+    with project.open_store(ctx.obj["project"]) as store:
+        version, moved = project.change_code(store, old, new, merge=False, name=name, out=out)
+    click.echo(f"Codebook version {version}: renamed {old} to {new}; {moved} codings moved")
+
+
+@codebook.command()
+@click.argument("source_code")
+@click.argument("target_code")
+@click.option("--out", type=click.Path(dir_okay=False), help="Also write the changed codebook YAML here.")
+@click.pass_context
+def merge(ctx, source_code, target_code, out):
+    """Merge a code into another; its codings, reviews and memos move to the target (audited).
+
+    Example:
+
+        ipe codebook merge ctx-hub-demand ctx-capacity-wider-services
+    """
+    from ipe import project
+
+    with project.open_store(ctx.obj["project"]) as store:
+        version, moved = project.change_code(store, source_code, target_code, merge=True, out=out)
+    click.echo(f"Codebook version {version}: merged {source_code} into {target_code}; {moved} codings moved")

@@ -1,0 +1,194 @@
+"""Commands for CMO configurations: the evidence-linked graph, its test against the programme theory, exports."""
+
+from __future__ import annotations
+
+import itertools
+
+import click
+import pandas as pd
+
+from ipe import cmo as graphs
+from ipe import project as lib
+from ipe.cli import cli, echo_table
+from ipe.errors import IpeError
+
+
+def _window(ctx, param, value):
+    try:
+        graphs.window_label(value)
+    except IpeError as exc:
+        raise click.BadParameter(str(exc)) from None
+    return int(value) if str(value).isdigit() else value
+
+
+def graph_options(command):
+    """The options every command that builds the graph takes: the linking window and the coders."""
+    command = click.option("--coder", "coders", multiple=True,
+                           help="Only this coder's codings (repeatable; default: every coder).")(command)
+    return click.option("--window", default="turn", show_default=True, callback=_window,
+                        help="Linking window: turn, sentence, or N consecutive sentences.")(command)
+
+
+def threshold_options(command):
+    command = click.option("--min-cases", default=2, show_default=True, type=click.IntRange(0),
+                           help="Cases a link needs to count as strong.")(command)
+    return click.option("--min-sources", default=2, show_default=True, type=click.IntRange(1),
+                        help="Sources a link needs to count as strong.")(command)
+
+
+FORMATS = click.Choice(["table", "csv", "json"])
+
+
+def _window_name(window, n: int) -> str:
+    label = graphs.window_label(window)
+    return f"turn {n}" if label == "turn" else f"sentence {n}" if label == "sentence" else f"{label} sentences from {n}"
+
+
+@cli.group()
+def cmo():
+    """Context-mechanism-outcome configurations as an evidence-linked graph, tested against the theory."""
+
+
+@cmo.command()
+@graph_options
+@threshold_options
+@click.pass_context
+def build(ctx, window, coders, min_sources, min_cases):
+    """Build the graph of linked codes and count its nodes and edges.
+
+    Links no configuration names, with evidence in --min-sources sources from --min-cases cases, are listed as
+    emergent.
+
+    Example:
+
+        ipe cmo build --window sentence
+    """
+    with lib.open_store(ctx.obj["project"]) as store:
+        _, book = lib.current_codebook(store)
+        graph = graphs.build_graph(store, book, window, coders or None)
+    named = sum(1 for _, _, d in graph.edges(data=True) if d["hypothesised"])
+    click.echo(f"{graph.number_of_nodes()} nodes, {graph.number_of_edges()} edges ({named} in the programme theory, "
+               f"{graph.number_of_edges() - named} not), window: {graph.graph['window']}")
+    emergent = graphs.emergent_links(graph, book, min_sources, min_cases)
+    for src, dst in emergent:
+        d = graph.edges[src, dst]
+        click.echo(f"Emergent: {src}->{dst} ({d['sources']} sources, {d['cases']} cases)")
+
+
+@cmo.command()
+@graph_options
+@threshold_options
+@click.option("--status", "statuses", multiple=True, type=click.Choice([*graphs.STATUSES, "no-evidence"]),
+              help="Only configurations with this status (repeatable).")
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@click.pass_context
+def show(ctx, window, coders, min_sources, min_cases, statuses, fmt):
+    """The configurations of the programme theory with their status and evidence counts.
+
+    A link is strong with evidence in --min-sources sources from --min-cases cases; a configuration is
+    supported when all its links are strong, partial when some have evidence, contested when codes that
+    contradict its context or outcome share the windows of its evidence in as many sources as support it.
+
+    Example:
+
+        ipe cmo show --status contested --min-sources 3
+    """
+    with lib.open_store(ctx.obj["project"]) as store:
+        _, book = lib.current_codebook(store)
+        graph = graphs.build_graph(store, book, window, coders or None)
+    table = graphs.assessment_table(graphs.assess(graph, book, min_sources, min_cases))
+    if statuses:
+        table = table[table["status"].isin({s.replace("-", " ") for s in statuses})].reset_index(drop=True)
+    if fmt == "table":
+        table = table.drop(columns=["evidence", "statement"])
+    echo_table(table, fmt)
+
+
+@cmo.command()
+@click.argument("target")
+@graph_options
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@click.pass_context
+def evidence(ctx, target, window, coders, fmt):
+    """The quotes behind a configuration (CMO-01) or a link (SRC->DST).
+
+    Example:
+
+        ipe cmo evidence CMO-01
+
+        ipe cmo evidence "ctx-relationships->mech-trust" --window sentence
+    """
+    with lib.open_store(ctx.obj["project"]) as store:
+        _, book = lib.current_codebook(store)
+        table = graphs.evidence_table(store, book, target, window, coders or None)
+    if fmt != "table":
+        echo_table(table, fmt)
+        return
+    if table.empty:
+        click.echo(f"No evidence for {target} (window: {graphs.window_label(window)})")
+    for link, rows in table.groupby("link", sort=False):
+        click.echo(f"{link}: {len(rows)} segments in {rows['source'].nunique()} sources")
+        src, _, dst = link.partition("->")
+        for _, r in rows.iterrows():
+            case = f" (case {r['case']})" if r["case"] else ""
+            click.echo(f"  {r['source']}{case}, {_window_name(window, r['window'])}")
+            click.echo(f"    {r['from_ref']} [{src}] {r['from_quote']}")
+            click.echo(f"    {r['to_ref']} [{dst}] {r['to_quote']}")
+
+
+@cmo.command()
+@click.option("--by", "attribute", required=True, help="Source attribute: case, mash_model, role, agency, group...")
+@click.argument("values", nargs=-1)
+@graph_options
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@click.pass_context
+def compare(ctx, attribute, values, window, coders, fmt):
+    """Links evidenced in one group of sources and absent, or in fewer sources, in another.
+
+    With VALUES, each pair of them is compared; without, each pair of the attribute's values in the project.
+
+    Example:
+
+        ipe cmo compare --by mash_model
+
+        ipe cmo compare --by case ashdown bramwell
+    """
+    with lib.open_store(ctx.obj["project"]) as store:
+        _, book = lib.current_codebook(store)
+        values = list(dict.fromkeys(values)) or graphs.attribute_values(store, attribute)
+        if len(values) < 2:
+            raise IpeError(f"comparing by {attribute} needs at least two values (found {len(values)})")
+        subsets = {v: graphs.subgraph_by(store, book, attribute, v, window, coders or None) for v in values}
+    tables = []
+    for a, b in itertools.combinations(values, 2):
+        if fmt == "table":
+            click.echo(f"{a} vs {b}")
+            echo_table(graphs.compare(subsets[a], subsets[b], labels=(a, b)))
+            continue
+        table = graphs.compare(subsets[a], subsets[b])
+        table["stronger_in"] = table["stronger_in"].map({"a": a, "b": b})
+        tables.append(table.assign(a=a, b=b))
+    if fmt != "table":
+        table = pd.concat(tables, ignore_index=True)
+        echo_table(table[["a", "b", *[c for c in table.columns if c not in ("a", "b")]]], fmt)
+
+
+@cmo.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(list(graphs.EXPORTERS)),
+              help="Default: from the file's suffix.")
+@graph_options
+@click.pass_context
+def export(ctx, file, fmt, window, coders):
+    """Write the graph as GraphML, GEXF or node-link JSON, or draw it as PNG or SVG.
+
+    Example:
+
+        ipe cmo export cmo.graphml
+
+        ipe cmo export cmo.svg --window sentence
+    """
+    with lib.open_store(ctx.obj["project"]) as store:
+        _, book = lib.current_codebook(store)
+        graph = graphs.build_graph(store, book, window, coders or None)
+    click.echo(f"Wrote {graphs.export(graph, file, fmt)}")
