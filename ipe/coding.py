@@ -76,6 +76,8 @@ class CompiledCodebook:
         """``(code id, rule, start token, end token)`` for every rule hit that no exclusion cue suppresses."""
         found = []
         for matcher in (self.phrases, self.lemmas, self.patterns):
+            if not len(matcher):
+                continue
             for key, start, end in matcher(doc):
                 code_id, rule = self.rule_of[key]
                 if not self._excluded(doc, code_id, start, end):

@@ -179,6 +179,7 @@ class CodeReport:
     turns: int = 0
     codings: int = 0
     per_code: dict = field(default_factory=dict)
+    missing_codes: dict = field(default_factory=dict)  # human codings' codes this codebook lacks (kept)
 
 
 def auto_code(
@@ -195,7 +196,7 @@ def auto_code(
     """Auto-code every source; replaces only ``coder``'s codings for this codebook version, in one transaction."""
     version, cb, added = load_codebook(store, codebook_path, actor)
     nlp = coding_pipeline(cb, model)
-    report = CodeReport(version=version, codebook_added=added, coder=coder)
+    report = CodeReport(version=version, codebook_added=added, coder=coder, missing_codes=codes_missing_from(store, cb))
     with store.transaction(actor, "code", {"coder": coder, "codebook_version": version}) as tx:
         tx.ensure_coder(coder, "auto")
         tx.delete_codings(coder, codebook_version=version)

@@ -31,6 +31,9 @@ def code(ctx, codebook, coder, jobs, model, include_interviewer, quiet):
     """
     with lib.open_store(ctx.obj["project"]) as store:
         report = lib.auto_code(store, codebook, coder, jobs, model, include_interviewer, progress=progress_factory(quiet))
+    if report.missing_codes:
+        listed = ", ".join(f"{code} ({n})" for code, n in sorted(report.missing_codes.items()))
+        click.echo(f"Warning: human codings use codes this codebook lacks; they are kept: {listed}", err=True)
     new = " (new version)" if report.codebook_added else ""
     click.echo(f"Codebook version {report.version}{new}: coded {report.sources} sources ({report.turns} turns), "
                f"{report.codings} codings as '{report.coder}' across {len(report.per_code)} codes")
