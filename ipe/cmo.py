@@ -779,9 +779,12 @@ def layout(graph: nx.DiGraph) -> dict[str, tuple[float, float]]:
     return pos
 
 
-def draw(graph: nx.DiGraph, path, fmt: str = "png") -> Path:
+def draw(graph: nx.DiGraph, path, fmt: str = "png", min_sources: int = 3) -> Path:
     """Draw the graph with matplotlib (Agg): fixed columns, edge width by segments, hypothesised edges solid and
     the others dashed. The same graph gives the same PNG or SVG bytes.
+
+    Links named by the theory are always drawn; other links only with evidence in at least ``min_sources`` sources,
+    so that a large corpus gives a picture rather than a hairball (the exported graph files keep every link).
 
     Examples
     --------
@@ -809,6 +812,8 @@ def draw(graph: nx.DiGraph, path, fmt: str = "png") -> Path:
             ax.text(x * 3.0, top + 0.9, _HEADINGS[kind], ha="center", va="bottom", fontsize=11, fontweight="bold")
         most = max([d.get("segments", 0) for _, _, d in graph.edges(data=True)] + [1])
         for u, v, d in sorted(graph.edges(data=True)):
+            if not d.get("hypothesised") and d.get("sources", 0) < min_sources:
+                continue
             same_column = pos[u][0] == pos[v][0]
             ax.annotate("", xy=pos[v], xytext=pos[u], zorder=1, arrowprops=dict(
                 arrowstyle="-|>", color="#555555", lw=0.8 + 4.0 * d.get("segments", 0) / most,
@@ -823,7 +828,8 @@ def draw(graph: nx.DiGraph, path, fmt: str = "png") -> Path:
             ax.text(x, y - 0.25, f"{label}\n({n})", ha="center", va="top", fontsize=7.5, zorder=3,
                     bbox=dict(boxstyle="round,pad=0.15", facecolor="white", edgecolor="none", alpha=0.85))
         ax.legend(handles=[Line2D([], [], color="#555555", linestyle="-", label="in the programme theory"),
-                           Line2D([], [], color="#555555", linestyle="--", label="not in the theory (emergent)")],
+                           Line2D([], [], color="#555555", linestyle="--",
+                                  label=f"not in the theory (evidence in {min_sources}+ sources)")],
                   loc="lower center", bbox_to_anchor=(0.5, -0.02), ncol=2, frameon=False, fontsize=8)
         ax.set_xlim(-1.3, 7.3)
         ax.set_ylim(-top - 1.2, top + 1.4)

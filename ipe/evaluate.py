@@ -30,15 +30,18 @@ def gold_sources(store, gold: str) -> list[str]:
     return sorted({c.source_id for c in store.codings(coders=[gold])})
 
 
-def evaluate(store, auto: str, gold: str, unit: str = "sentence", codes: Optional[list[str]] = None) -> pd.DataFrame:
+def evaluate(store, auto: str, gold: str, unit: str = "sentence", codes: Optional[list[str]] = None,
+             sources: Optional[list[str]] = None) -> pd.DataFrame:
     """Precision, recall and F1 of ``auto`` against ``gold`` per code, then ``micro`` and ``macro`` rows.
 
-    A unit is a true positive for a code when both coders coded it with that code. Interviewer turns are left out,
+    ``sources`` limits the comparison to some of the gold coder's sources (e.g. a held-out set). A unit is a true
+    positive for a code when both coders coded it with that code. Interviewer turns are left out,
     as auto-coding leaves them out. Codes neither coder used in the compared sources are not listed.
     """
     from ipe.project import current_codebook
 
-    sources = gold_sources(store, gold)
+    coded = gold_sources(store, gold)
+    sources = [s for s in coded if s in set(sources)] if sources else coded
     _, cb = current_codebook(store)
     wanted = set(codes) if codes else {c.id for c in cb.codes}
     _, present = unit_presence(store, [auto, gold], unit, sources, wanted)

@@ -10,6 +10,7 @@ from ipe import exporters, project, tables
 
 DEFAULT_CORPUS = Path("corpora/mash-sample")
 DEFAULT_CODEBOOK = Path("codebooks/mash-programme-theory.yaml")
+DEFAULT_SURVEY = Path("corpora/mash-survey")
 
 
 @dataclass
@@ -34,6 +35,15 @@ def gold_files(corpus_dir: Path) -> list[tuple[str, Path]]:
     if not gold.is_dir():
         return []
     return [(d.name, f) for d in sorted(p for p in gold.iterdir() if p.is_dir()) for f in sorted(d.glob("*.csv"))]
+
+
+def survey_folder(corpus_dir: Path) -> Optional[Path]:
+    """The survey for a corpus: its ``survey/`` folder, or the shipped sample survey beside the shipped corpus."""
+    if (corpus_dir / "survey").is_dir():
+        return corpus_dir / "survey"
+    if corpus_dir.resolve() == DEFAULT_CORPUS.resolve() and DEFAULT_SURVEY.is_dir():
+        return DEFAULT_SURVEY
+    return None
 
 
 def run(corpus_dir=None, codebook=None, out="reports", project_dir=None, jobs: int = 1,
@@ -81,6 +91,15 @@ def run(corpus_dir=None, codebook=None, out="reports", project_dir=None, jobs: i
             agree, diffs = coder_agreement(store, human, "sentence")
             outputs["agreement"] = agree.round(4)
             outputs["disagreements"] = diffs
+        survey_dir = survey_folder(corpus_dir)
+        if survey_dir is not None:
+            from ipe.survey import run_survey
+
+            # After the reports are computed: the survey's free text becomes sources coded on the next 'ipe code'.
+            written = run_survey(store, survey_dir, out, progress=progress)
+            if written:
+                result.files += written
+                result.summary.append(f"Survey phase from {survey_dir}: spectrum table and chart written")
     out.mkdir(parents=True, exist_ok=True)
     result.files += exporters.write_report_tables(report_tables, out / "tables", ["xlsx", "md", "docx"])
     result.files += exporters.write_report_tables(report_tables, out / "tables", ["csv"])

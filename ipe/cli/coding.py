@@ -227,9 +227,10 @@ def codes(ctx, coders, fmt):
 @click.option("--gold", required=True, help="The human coder taken as the gold standard.")
 @click.option("--auto", "auto", default=lib.AUTO_CODER, show_default=True, help="The coder to evaluate.")
 @click.option("--unit", type=click.Choice(["sentence", "turn"]), default="sentence", show_default=True)
+@click.option("--sources", "sources", multiple=True, help="Only these of the gold coder's sources (repeatable).")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
 @click.pass_context
-def evaluate(ctx, gold, auto, unit, fmt):
+def evaluate(ctx, gold, auto, unit, sources, fmt):
     """Precision, recall and F1 of the auto-coder against a gold coder, per code and overall.
 
     Only sources the gold coder coded are compared; a unit counts as coded when a coding overlaps it.
@@ -241,5 +242,5 @@ def evaluate(ctx, gold, auto, unit, fmt):
     from ipe.evaluate import evaluate as run_evaluation
 
     with lib.open_store(ctx.obj["project"]) as store:
-        table = run_evaluation(store, auto, gold, unit)
+        table = run_evaluation(store, auto, gold, unit, sources=list(sources) or None)
     echo_table(table, fmt)
