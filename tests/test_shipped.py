@@ -1,0 +1,65 @@
+"""The shipped corpus and codebook work together: every code fires, every quote re-slices, gold coders agree."""
+
+from pathlib import Path
+
+import pytest
+
+from ipe import project, tables
+from ipe.agreement import coder_agreement
+from ipe.run import gold_files
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "corpora" / "mash-sample"
+CODEBOOK = ROOT / "codebooks" / "mash-programme-theory.yaml"
+
+
+@pytest.fixture(scope="module")
+def shipped(tmp_path_factory):
+    folder = project.init(tmp_path_factory.mktemp("shipped") / "proj")
+    store = project.open_store(folder)
+    project.import_sources(store, [CORPUS], CORPUS / "manifest.csv")
+    project.auto_code(store, CODEBOOK)
+    for coder, path in gold_files(CORPUS):
+        project.import_codings(store, path, coder)
+    yield store
+    store.close()
+
+
+def test_every_document_imported_with_speakers(shipped):
+    summaries = shipped.source_summaries()
+    assert len(summaries) == 25 and sum(s["words"] for s in summaries) > 40_000
+    interviews = [s for s in summaries if s["attributes"].get("data_type") == "interview"]
+    assert interviews and all(s["speakers"] >= 2 for s in interviews)
+    assert {s["attributes"]["mash_model"] for s in summaries if s["attributes"].get("case") != "national"} == {
+        "risk-focused", "hybrid", "needs-and-planning"}
+
+
+def test_every_code_is_auto_coded_and_quotes_reslice(shipped):
+    _, cb = project.current_codebook(shipped)
+    counts = tables.code_counts(shipped, cb, coders=["auto"])
+    never = counts[(counts.type != "theme") & (counts.segments == 0)]
+    assert never.empty, f"codes never coded: {list(never.code)}"
+    texts = {}
+    for row in tables.quote_bank(shipped, cb).itertuples():
+        text = texts.setdefault(row.source, shipped.source(row.source, structure=False).text)
+        assert text[row.start:row.end] == row.quote
+
+
+def test_gold_coders_agreement_is_computed(shipped):
+    table, diffs = coder_agreement(shipped, ["coder-a", "coder-b"], "sentence")
+    overall = table.set_index("code").loc["overall"]
+    assert overall["units"] > 1000
+    assert 0 < overall["krippendorff_alpha"] <= 1
+    assert set(diffs.source) <= {"ash-int-01", "bra-int-02", "cor-obs-01"}
+
+
+def test_installed_pipeline_can_replace_blank_english(tmp_path, store, transcripts, mini_codebook):
+    import spacy
+
+    nlp = spacy.blank("en")
+    nlp.to_disk(tmp_path / "my_pipeline")  # stands in for an installed package: spacy.load takes either
+    project.import_sources(store, [transcripts / "colon.txt"], model=str(tmp_path / "my_pipeline"))
+    report = project.auto_code(store, mini_codebook, model=str(tmp_path / "my_pipeline"))
+    assert report.codings > 0
+    with pytest.raises(Exception, match="is not installed"):
+        project.auto_code(store, mini_codebook, model="no_such_pipeline_xyz")
