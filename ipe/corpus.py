@@ -329,8 +329,9 @@ def split_turns(text: str, heading_lines: Iterable[int] = (), known_speakers: It
     A line without a label continues the current speaker's turn; outside any speaker's turn (field notes), each
     paragraph is a turn of its own with no speaker. Stage directions and time marks on a line of their own
     (``(12.43 pm)``, ``*(Short adjournment)*``, ``[inaudible]``) and headings end a turn and belong to none.
-    A colon label counts only if it recurs in the document, is a known interviewer/respondent label, or is named
-    in ``known_speakers``; that keeps "Note: ..." in field notes from becoming a speaker.
+    A colon label counts if it recurs in the document, is a known interviewer/respondent label, or is named in
+    ``known_speakers``; in a document that has such speakers, a capitalised name-like label counts even once. That
+    keeps "Note: ..." in field notes from becoming a speaker.
     """
     lines = text.split("\n")
     starts, pos = [], 0
@@ -348,10 +349,19 @@ def split_turns(text: str, heading_lines: Iterable[int] = (), known_speakers: It
             tally[speaker] = tally.get(speaker, 0) + 1
     headings = set(heading_lines)
 
-    def accepted(kind, speaker) -> bool:
+    def firm(kind, speaker) -> bool:
         if kind != "colon":
             return True
         return tally[speaker] >= 2 or speaker in known or speaker in ("Interviewer", "Respondent")
+
+    # Once a document has speakers, a capitalised name-like label that appears only once is a speaker too.
+    has_speakers = any(firm(kind, speaker) for kind, _, speaker in candidates.values())
+
+    def accepted(kind, speaker) -> bool:
+        if firm(kind, speaker):
+            return True
+        return has_speakers and len(speaker.split()) <= 3 and all(w[:1].isupper() or w[:1].isdigit()
+                                                                  for w in speaker.split())
 
     turns: list[Turn] = []
     current: Optional[dict] = None

@@ -155,6 +155,32 @@ MIGRATIONS = [
         la TEXT NOT NULL
     );
     """,
+    """
+    CREATE TABLE pack_responses (
+        copy_key TEXT NOT NULL,
+        pack_id TEXT NOT NULL,
+        config_id TEXT NOT NULL,
+        response TEXT,
+        fits_model TEXT,
+        different TEXT,
+        missing TEXT,
+        agency TEXT,
+        mash_model TEXT,
+        file TEXT NOT NULL,
+        ingested_at TEXT NOT NULL,
+        PRIMARY KEY (copy_key, config_id)
+    );
+    CREATE INDEX pack_responses_config ON pack_responses(config_id);
+    CREATE TABLE theory_revisions (
+        id INTEGER PRIMARY KEY,
+        config_id TEXT NOT NULL,
+        stage TEXT NOT NULL,
+        status TEXT NOT NULL,
+        detail TEXT NOT NULL,
+        at TEXT NOT NULL
+    );
+    CREATE INDEX theory_revisions_config ON theory_revisions(config_id, id);
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -520,6 +546,41 @@ class Store:
             [(sid, key, value) for sid in ids],
         )
         return len(ids)
+
+    # -- workshop packs --------------------------------------------------------------------------------------------
+
+    def replace_pack_responses(self, copy_key: str, rows: Iterable[dict]) -> int:
+        """Replace every response of one filled pack copy (so ingesting a file again does not count it twice)."""
+        self.conn.execute("DELETE FROM pack_responses WHERE copy_key = ?", (copy_key,))
+        columns = ("copy_key", "pack_id", "config_id", "response", "fits_model", "different", "missing", "agency",
+                   "mash_model", "file", "ingested_at")
+        stamp = now()
+        rows = [tuple({**r, "copy_key": copy_key, "ingested_at": stamp}.get(c) for c in columns) for r in rows]
+        self.conn.executemany(
+            f"INSERT INTO pack_responses ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})", rows
+        )
+        return len(rows)
+
+    def pack_responses(self) -> list[dict]:
+        cur = self.conn.execute(
+            "SELECT copy_key, pack_id, config_id, response, fits_model, different, missing, agency, mash_model, file"
+            " FROM pack_responses ORDER BY config_id, copy_key"
+        )
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, row)) for row in cur]
+
+    def add_revision(self, config_id: str, stage: str, status: str, detail: str) -> None:
+        self.conn.execute(
+            "INSERT INTO theory_revisions (config_id, stage, status, detail, at) VALUES (?, ?, ?, ?, ?)",
+            (config_id, stage, status, detail, now()),
+        )
+
+    def revisions(self, config_id: Optional[str] = None) -> list[tuple]:
+        """``(config_id, stage, status, detail, at)`` in the order they were recorded."""
+        sql, args = "SELECT config_id, stage, status, detail, at FROM theory_revisions", ()
+        if config_id:
+            sql, args = sql + " WHERE config_id = ?", (config_id,)
+        return self.conn.execute(sql + " ORDER BY id", args).fetchall()
 
     # -- codebooks -------------------------------------------------------------------------------------------------
 

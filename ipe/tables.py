@@ -294,13 +294,18 @@ def all_tables(store, codebook: Codebook, coders=None, n_quotes: int = 2, extra:
     tables["model-comparison"] = model_comparison(bank, codebook, attrs)
     if codebook.theory:
         tables["cmo-configurations"] = cmo_table(store, codebook, n_quotes=n_quotes, coders=coders)
+    responses = store.pack_responses()
+    if responses:
+        from ipe.workshop import responses_table
+
+        tables["workshop-responses"] = responses_table(responses)
     tables.update(extra or {})
     tables["quote-bank"] = bank
     return tables
 
 
 CMO_COLUMNS = ["id", "context", "mechanism (resource / response)", "outcome", "origin", "status", "segments",
-               "sources", "cases", "agencies", "chain_from", "statement", "exemplars"]
+               "sources", "cases", "agencies", "chain_from", "statement", "exemplars", "workshop", "workshop responses"]
 
 
 def cmo_table(store, codebook: Codebook, window: str = "turn", min_sources: int = 2, min_cases: int = 2,
@@ -328,6 +333,9 @@ def cmo_table(store, codebook: Codebook, window: str = "turn", min_sources: int 
         return (sum(d.get("segments", 0) for d in data), max([d.get("sources", 0) for d in data], default=0),
                 max([d.get("cases", 0) for d in data], default=0), "; ".join(agencies))
 
+    workshop = {}
+    for config_id, _, status, detail, _ in store.revisions():
+        workshop[config_id] = (status, detail.split(";")[0])
     for a in cmo.assess(graph, codebook, min_sources, min_cases):
         config = next(t for t in codebook.theory if t.id == a.id)
         mechanism = " / ".join(names.get(m, m) for m in config.mechanisms)
@@ -335,7 +343,8 @@ def cmo_table(store, codebook: Codebook, window: str = "turn", min_sources: int 
         rows.append({"id": a.id, "context": names[config.context], "mechanism (resource / response)": mechanism,
                      "outcome": names[config.outcome], "origin": "hypothesised", "status": a.status,
                      "segments": segments, "sources": sources, "cases": cases, "agencies": agencies,
-                     "chain_from": a.chain_from, "statement": a.statement, "exemplars": quotes(a.evidence)})
+                     "chain_from": a.chain_from, "statement": a.statement, "exemplars": quotes(a.evidence),
+                     "workshop": workshop.get(a.id, ("", ""))[0], "workshop responses": workshop.get(a.id, ("", ""))[1]})
     types = {c.id: c.type for c in codebook.codes}
     for u, v in cmo.emergent_links(graph, codebook, min_sources=max(3, min_sources), min_cases=min_cases):
         segments, sources, cases, agencies = edge_stats([(u, v)])
@@ -345,5 +354,6 @@ def cmo_table(store, codebook: Codebook, window: str = "turn", min_sources: int 
             parts[key] = " / ".join(filter(None, [parts[key], names[code]]))
         rows.append({"id": f"{u}->{v}", **parts, "origin": "emergent", "status": "emergent", "segments": segments,
                      "sources": sources, "cases": cases, "agencies": agencies, "chain_from": "", "statement": "",
-                     "exemplars": quotes(cmo._as_list(graph.edges[u, v].get("evidence")))})
+                     "exemplars": quotes(cmo._as_list(graph.edges[u, v].get("evidence"))), "workshop": "",
+                     "workshop responses": ""})
     return pd.DataFrame(rows, columns=CMO_COLUMNS)

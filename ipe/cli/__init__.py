@@ -73,6 +73,7 @@ from ipe.cli import codebook as _codebook  # noqa: E402,F401
 from ipe.cli import coding as _coding  # noqa: E402,F401
 from ipe.cli import project as _project  # noqa: E402,F401
 from ipe.cli import tables as _tables  # noqa: E402,F401
+from ipe.cli import workshop as _workshop  # noqa: E402,F401
 from ipe.cli.survey import survey as _survey  # noqa: E402
 
 cli.add_command(_survey)

@@ -1,0 +1,101 @@
+"""Commands for workshop sense-check packs and the theory's history: pack build, pack ingest, theory status/history."""
+
+from __future__ import annotations
+
+import click
+
+from ipe import project as lib
+from ipe import workshop
+from ipe.cli import cli, echo_table
+
+
+@cli.group()
+def pack():
+    """Build workshop sense-check packs and read completed ones back."""
+
+
+@pack.command("build")
+@click.option("--out", type=click.Path(dir_okay=False), required=True, help="The pack (.docx).")
+@click.option("--status", default="supported,partial,contested", show_default=True,
+              help="Configurations with these statuses (comma-separated).")
+@click.option("--configs", multiple=True, help="Exactly these configurations (repeatable), e.g. --configs CMO-03.")
+@click.option("--title", default="Sense-checking the MASH programme theory", show_default=True)
+@click.option("--date", default="", help="Date printed on the cover, e.g. '17 June 2025'.")
+@click.option("--participant-copies", type=int, default=0, show_default=True, help="Numbered copies to write too.")
+@click.option("--allow-identifiable", is_flag=True, help="Build from a project that has not been pseudonymised.")
+@click.pass_context
+def pack_build(ctx, out, status, configs, title, date, participant_copies, allow_identifiable):
+    """Write a Word pack a facilitator can print or send: one section and response table per configuration.
+
+    Example:
+
+        ipe pack build --out reports/sense-check-pack.docx --participant-copies 40
+    """
+    statuses = [s.strip().replace("-", " ") for s in status.split(",") if s.strip()]
+    with lib.open_store(ctx.obj["project"]) as store:
+        _, cb = lib.current_codebook(store)
+        files = workshop.build_pack(store, cb, out, statuses, configs, title, participant_copies,
+                                    allow_identifiable, date)
+    click.echo(f"Wrote {files[0]}" + (f" and {len(files) - 1} numbered copies" if len(files) > 1 else ""))
+
+
+@pack.command("ingest")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--confirm-share", type=float, default=0.6, show_default=True, help="Share agreeing to confirm.")
+@click.option("--question-share", type=float, default=0.34, show_default=True, help="Share disagreeing to question.")
+@click.pass_context
+def pack_ingest(ctx, files, confirm_share, question_share):
+    """Read completed packs: tally responses, store comments as workshop sources, revise the theory.
+
+    Ingesting the same copy again replaces its responses; it is never counted twice.
+
+    Example:
+
+        ipe pack ingest returned/*.docx
+    """
+    with lib.open_store(ctx.obj["project"]) as store:
+        _, cb = lib.current_codebook(store)
+        results = workshop.ingest_packs(store, cb, files, confirm_share, question_share)
+    for r in results:
+        click.echo(f"{r.file}: {r.pack_id} copy {r.copy}: read {len(r.read)} sections")
+        for problem in r.problems:
+            click.echo(f"  could not read {problem}")
+
+
+@cli.group()
+def theory():
+    """The programme theory's path from hypothesis to data to workshop."""
+
+
+@theory.command("status")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@click.pass_context
+def theory_status(ctx, fmt):
+    """Each configuration: the hypothesis, its status in the data, and after the workshop.
+
+    Example:
+
+        ipe theory status
+    """
+    with lib.open_store(ctx.obj["project"]) as store:
+        _, cb = lib.current_codebook(store)
+        table = workshop.theory_status(store, cb)
+    echo_table(table if fmt != "table" else table.drop(columns=["hypothesis"]), fmt)
+
+
+@theory.command("history")
+@click.argument("config_id", required=False)
+@click.pass_context
+def theory_history(ctx, config_id):
+    """Every recorded revision of the theory, oldest first.
+
+    Example:
+
+        ipe theory history CMO-03
+    """
+    with lib.open_store(ctx.obj["project"]) as store:
+        rows = store.revisions(config_id)
+    if not rows:
+        click.echo("No revisions recorded yet (ingest completed packs with 'ipe pack ingest').")
+    for config, stage, status, detail, at in rows:
+        click.echo(f"{at}  {config}  {stage}: {status}  ({detail})")

@@ -1,0 +1,183 @@
+"""Workshop packs: build, fill copies the way participants do, ingest, tally, revise, never double-count."""
+
+import shutil
+import subprocess
+
+import docx
+import pytest
+
+from ipe import project, workshop
+from ipe.errors import IpeError, SourceError
+
+
+@pytest.fixture
+def pack_store(store, tmp_path):
+    """Three sources in two cases coded by hand so CMO-01 has evidence in every link."""
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    lines = {
+        "a1.txt": "Interviewer: Tell me.\nAnn: We sit together every day. I trust them completely. "
+                  "We share information within the hour.\n",
+        "a2.txt": "Interviewer: Tell me.\nBen: We know each other well. I trust her judgement. "
+                  "We share information straight away.\n",
+        "b1.txt": "Interviewer: Tell me.\nCat: We sit together now. I trust each of them. "
+                  "We share information the same day.\n",
+    }
+    for name, text in lines.items():
+        (folder / name).write_text(text)
+    (folder / "manifest.csv").write_text(
+        "file,case,role,agency\na1.txt,ashdown,social worker,social care\na2.txt,ashdown,detective sergeant,police\n"
+        "b1.txt,bramwell,health visitor,health\n")
+    project.import_sources(store, [folder], folder / "manifest.csv")
+    from pathlib import Path
+
+    project.auto_code(store, Path(__file__).parent / "fixtures" / "mini-codebook.yaml")
+    return store
+
+
+def build(store, tmp_path, **kw):
+    _, cb = project.current_codebook(store)
+    return workshop.build_pack(store, cb, tmp_path / "pack.docx", allow_identifiable=True, **kw)
+
+
+def fill(path, out, mark=None, mark_text="X", comments=None, delete_section=False, about=None, move=False):
+    document = docx.Document(path)
+    for table in document.tables:
+        header = table.rows[0].cells[0].text
+        if header.startswith("Response to"):
+            for row in table.rows[1:]:
+                label = row.cells[0].text
+                if label == mark:
+                    row.cells[1].text = mark_text
+                if comments and label in comments:
+                    row.cells[1].text = comments[label]
+            if delete_section:
+                table._element.getparent().remove(table._element)
+        elif header == "About you" and about:
+            for row in table.rows[1:]:
+                for key, value in about.items():
+                    if row.cells[0].text.startswith(key):
+                        row.cells[1].text = value
+    if move:  # a participant drags the response table to the end of the document
+        body = document.element.body
+        tables = [t for t in body.iterchildren() if t.tag.endswith("}tbl")]
+        body.append(tables[0])
+    document.add_paragraph("Extra notes typed at the end by a participant.")
+    document.save(out)
+    return out
+
+
+def test_pack_structure_and_refusal(pack_store, tmp_path):
+    with pytest.raises(IpeError, match="has not been pseudonymised"):
+        _, cb = project.current_codebook(pack_store)
+        workshop.build_pack(pack_store, cb, tmp_path / "p.docx")
+    files = build(pack_store, tmp_path, participant_copies=2, date="17 June 2025")
+    assert [f.name for f in files] == ["pack.docx", "pack-copy-01.docx", "pack-copy-02.docx"]
+    document = docx.Document(files[1])
+    headings = [p.text for p in document.paragraphs if p.style.name == "Heading 1"]
+    assert headings[0] == "The emerging programme theory"
+    assert headings[1].startswith("CMO-01: Practitioner relationships")
+    assert headings[-1] == "Anything else"
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert "Pack id: PACK-" in text and "copy 1" in text and "pseudonymised" in text
+    assert "Seen in 3 interviews across 2 areas; health, police and social care." in text
+    assert "\u2014 detective sergeant" in text and "Ben" not in text.split("Data protection")[1]
+    first = document.tables[0]
+    assert [r.cells[0].text for r in first.rows][:5] == ["Response to CMO-01", *workshop.RESPONSES]
+    assert all(t.style.name == "Table Grid" for t in document.tables)
+    assert len(document.inline_shapes) == 1  # the CMO picture
+
+
+def test_pack_is_deterministic(pack_store, tmp_path):
+    first = build(pack_store, tmp_path)[0].read_bytes()
+    assert build(pack_store, tmp_path)[0].read_bytes() == first
+
+
+def test_fill_ingest_tally_revise_and_no_double_count(pack_store, tmp_path):
+    files = build(pack_store, tmp_path, participant_copies=4)
+    filled = [
+        fill(files[1], tmp_path / "f1.docx", "Agree", "X", about={"Your agency": "police", "Your MASH model": "hybrid"}),
+        fill(files[2], tmp_path / "f2.docx", "Agree", "\u2713", comments={
+            workshop.DIFFERENT_ROW: "Our health staff are only virtual.", workshop.MISSING_ROW: "Capacity in CAMHS."}),
+        fill(files[3], tmp_path / "f3.docx", "Partly agree", "\u2612", move=True),
+        fill(files[4], tmp_path / "f4.docx", delete_section=True, about={"Anything else?": "Consent is still unclear."}),
+    ]
+    _, cb = project.current_codebook(pack_store)
+    results = workshop.ingest_packs(pack_store, cb, filled)
+    assert [r.read for r in results] == [["CMO-01"], ["CMO-01"], ["CMO-01"], []]
+    assert results[3].problems == ["CMO-01: section not found (deleted?)"]
+    responses = pack_store.pack_responses()
+    assert sorted(r["response"] for r in responses) == ["Agree", "Agree", "Partly agree"]
+    assert {r["mash_model"] for r in responses if r["agency"] == "police"} == {"hybrid"}
+    table = workshop.responses_table(responses).set_index(["group", "value"])
+    assert table.loc[("all", "all"), ["agree", "partly agree", "disagree", "responses"]].tolist() == [2, 1, 0, 3]
+    # 2 of 3 agree (0.67 >= 0.6), none disagree: confirmed
+    assert pack_store.revisions("CMO-01")[-1][2] == "confirmed"
+    comments = [s for s in pack_store.source_ids() if s.startswith("workshop-")]
+    assert len(comments) == 2  # f2's comments and f4's "anything else"
+    texts = "\n".join(pack_store.source(s).text for s in comments)
+    assert "CMO-01 different: Our health staff are only virtual." in texts and "Consent is still unclear." in texts
+    assert all(pack_store.source(s).attributes["data_type"] == "workshop" for s in comments)
+    # the same files again: nothing counted twice
+    workshop.ingest_packs(pack_store, cb, filled)
+    assert len(pack_store.pack_responses()) == 3
+    # two more copies disagree: 2 of 5 against (0.4 >= 0.34): questioned
+    more = [fill(files[0], tmp_path / "g1.docx", "Disagree"), fill(files[0], tmp_path / "g2.docx", "Disagree", "no")]
+    workshop.ingest_packs(pack_store, cb, more)
+    assert pack_store.revisions("CMO-01")[-1][2] == "questioned"
+    status = workshop.theory_status(pack_store, cb).set_index("id")
+    assert status.loc["CMO-01", "workshop"] == "questioned"
+    from ipe import tables
+
+    all_tables = tables.all_tables(pack_store, cb)
+    assert all_tables["workshop-responses"].set_index(["group", "value"]).loc[("all", "all"), "disagree"] == 2
+    cmo_row = all_tables["cmo-configurations"].set_index("id").loc["CMO-01"]
+    assert cmo_row["workshop"] == "questioned" and cmo_row["workshop responses"].startswith("5 responses")
+
+
+def test_several_marks_are_reported_not_counted(pack_store, tmp_path):
+    path = build(pack_store, tmp_path)[0]
+    document = docx.Document(path)
+    for row in document.tables[0].rows[1:3]:
+        row.cells[1].text = "X"
+    document.save(tmp_path / "two.docx")
+    result, responses, _ = workshop.read_pack(tmp_path / "two.docx")
+    assert responses[0]["response"] is None
+    assert result.problems == ["CMO-01: several boxes marked (Agree, Partly agree); not counted"]
+
+
+def test_not_a_pack_is_one_line(pack_store, tmp_path):
+    other = tmp_path / "letter.docx"
+    document = docx.Document()
+    document.add_paragraph("Dear colleague, thanks for coming.")
+    document.save(other)
+    before = pack_store.logical_checksum()
+    _, cb = project.current_codebook(pack_store)
+    with pytest.raises(SourceError, match="letter.docx: not an ipe workshop pack"):
+        workshop.ingest_packs(pack_store, cb, [other])
+    (tmp_path / "junk.docx").write_bytes(b"junk")
+    with pytest.raises(SourceError, match="junk.docx: not a Word .docx file"):
+        workshop.ingest_packs(pack_store, cb, [tmp_path / "junk.docx"])
+    assert pack_store.logical_checksum() == before
+
+
+def test_cli_pack_and_theory(invoke, pack_store, tmp_path):
+    proj = pack_store.path.parent
+    out = tmp_path / "cli-pack.docx"
+    assert "has not been pseudonymised" in invoke("pack", "build", "--out", out, project_dir=proj).output
+    result = invoke("pack", "build", "--out", out, "--allow-identifiable", "--participant-copies", "1", project_dir=proj)
+    assert result.exit_code == 0 and "and 1 numbered copies" in result.output
+    filled = fill(tmp_path / "cli-pack-copy-01.docx", tmp_path / "filled.docx", "Agree")
+    result = invoke("pack", "ingest", filled, project_dir=proj)
+    assert "read 1 sections" in result.output
+    assert "confirmed" in invoke("theory", "status", project_dir=proj).output
+    assert "workshop: confirmed" in invoke("theory", "history", project_dir=proj).output
+
+
+@pytest.mark.skipif(not (shutil.which("soffice") or shutil.which("libreoffice")), reason="LibreOffice not installed")
+def test_pack_converts_with_libreoffice(pack_store, tmp_path):
+    path = build(pack_store, tmp_path)[0]
+    office = shutil.which("soffice") or shutil.which("libreoffice")
+    subprocess.run([office, "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(path)], check=True,
+                   capture_output=True, timeout=120)
+    assert (tmp_path / "pack.pdf").stat().st_size > 1000
