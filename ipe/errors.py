@@ -13,15 +13,21 @@ class ProjectBusy(IpeError):
     """Another process holds the project's write lock."""
 
 
-class CodebookError(IpeError):
-    """A codebook file is malformed; ``problems`` lists every problem found."""
+class ProblemsError(IpeError):
+    """A file with several problems, all found before reporting; the message names the first and counts the rest."""
+
+    what = "problems"
 
     def __init__(self, path, problems):
         self.path = str(path)
         self.problems = list(problems)
-        first = self.problems[0] if self.problems else "invalid codebook"
-        more = f" (and {len(self.problems) - 1} more problems)" if len(self.problems) > 1 else ""
+        first = self.problems[0] if self.problems else "invalid file"
+        more = f" (and {len(self.problems) - 1} more {self.what})" if len(self.problems) > 1 else ""
         super().__init__(f"{self.path}: {first}{more}")
+
+
+class CodebookError(ProblemsError):
+    """A codebook file is malformed; ``problems`` lists every problem found."""
 
 
 class SourceError(IpeError):
@@ -37,15 +43,10 @@ class ManifestError(SourceError):
     """A manifest CSV is malformed or names files that do not exist."""
 
 
-class CodingError(IpeError):
+class CodingError(ProblemsError):
     """Codings cannot be placed: unknown codes or sources, offsets that do not match their quote."""
 
-    def __init__(self, path, problems):
-        self.path = str(path)
-        self.problems = list(problems)
-        first = self.problems[0] if self.problems else "invalid codings"
-        more = f" (and {len(self.problems) - 1} more rows)" if len(self.problems) > 1 else ""
-        super().__init__(f"{self.path}: {first}{more}")
+    what = "rows"
 
 
 class NotFound(IpeError):

@@ -80,11 +80,12 @@ def import_sources(
                 else:
                     report.add(src.id, "unchanged")
             else:
-                report.add(src.id, "changed", _replace_source(store, src, coders))
+                report.add(src.id, "changed", replace_source(store, src, coders))
     return report
 
 
-def _replace_source(store: Store, src, coders: dict) -> str:
+def replace_source(store: Store, src, coders: dict) -> str:
+    """Replace a changed source's text; keep human codings by their quotes (or orphaned), drop auto codings."""
     human = [c for c in store.codings(sources=[src.id], status=None) if coders.get(c.coder) == "human"]
     for name, kind in coders.items():
         if kind == "auto":

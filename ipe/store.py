@@ -384,8 +384,7 @@ class Store:
                 "UPDATE sources SET name=?, path=?, format=?, text=?, content_hash=?, word_count=?, updated_at=? WHERE id=?",
                 (source.name, source.path, source.format, source.text, source.content_hash, source.word_count, stamp, source.id),
             )
-            for table in ("turns", "sentences", "source_attributes"):
-                self.conn.execute(f"DELETE FROM {table} WHERE source_id = ?", (source.id,))
+            self.conn.execute("DELETE FROM source_attributes WHERE source_id = ?", (source.id,))
         else:
             self.conn.execute(
                 "INSERT INTO sources (id, name, path, format, text, content_hash, word_count, imported_at, updated_at)"
@@ -394,6 +393,12 @@ class Store:
                  source.word_count, stamp, stamp),
             )
         self.set_attributes(source.id, source.attributes, replace=False)
+        self._write_structure(source)
+
+    def _write_structure(self, source: Source) -> None:
+        """Replace a source's turns and sentences."""
+        for table in ("turns", "sentences"):
+            self.conn.execute(f"DELETE FROM {table} WHERE source_id = ?", (source.id,))
         self.conn.executemany(
             "INSERT INTO turns (source_id, n, start, end, speaker, label, role, time) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [(source.id, t.n, t.start, t.end, t.speaker, t.label, t.role, t.time) for t in source.turns],
@@ -494,16 +499,7 @@ class Store:
             "UPDATE sources SET text=?, content_hash=?, word_count=?, updated_at=? WHERE id=?",
             (source.text, source.content_hash, source.word_count, now(), source.id),
         )
-        for table in ("turns", "sentences"):
-            self.conn.execute(f"DELETE FROM {table} WHERE source_id = ?", (source.id,))
-        self.conn.executemany(
-            "INSERT INTO turns (source_id, n, start, end, speaker, label, role, time) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [(source.id, t.n, t.start, t.end, t.speaker, t.label, t.role, t.time) for t in source.turns],
-        )
-        self.conn.executemany(
-            "INSERT INTO sentences (source_id, n, turn, start, end) VALUES (?, ?, ?, ?, ?)",
-            [(source.id, x.n, x.turn, x.start, x.end) for x in source.sentences],
-        )
+        self._write_structure(source)
         self.conn.executemany(
             "UPDATE codings SET start = ?, end = ?, quote = ? WHERE id = ?",
             [(start, end, quote, cid) for cid, start, end, quote in moves],

@@ -26,7 +26,7 @@ from typing import Callable, Iterable, Optional
 import pandas as pd
 
 from ipe import corpus, exporters
-from ipe.errors import CodebookError, IpeError, SourceError
+from ipe.errors import CodebookError, IpeError, ProblemsError, SourceError
 from ipe.records import Source
 
 __all__ = [
@@ -58,15 +58,8 @@ class SurveyError(IpeError):
     """The survey cannot be used as asked: none imported, an unknown LA, bad thresholds or links."""
 
 
-class SurveyMapError(IpeError):
+class SurveyMapError(ProblemsError):
     """A survey map is malformed; ``problems`` lists every problem found, each with its location."""
-
-    def __init__(self, path, problems):
-        self.path = str(path)
-        self.problems = list(problems)
-        first = self.problems[0] if self.problems else "invalid survey map"
-        more = f" (and {len(self.problems) - 1} more problems)" if len(self.problems) > 1 else ""
-        super().__init__(f"{self.path}: {first}{more}")
 
 
 @dataclass(frozen=True)
@@ -504,7 +497,7 @@ def import_survey(store, path: str | os.PathLike, map_path: Optional[str | os.Pa
     by their quotes, as for transcripts), and free-text sources of the previous survey that are gone are removed.
     On any error nothing is written.
     """
-    from ipe.project import _replace_source  # the same re-anchoring as a changed transcript
+    from ipe.project import replace_source  # the same re-anchoring as a changed transcript
 
     path = Path(path)
     map_path = Path(map_path) if map_path else path.with_name(SURVEY_MAP)
@@ -540,7 +533,7 @@ def import_survey(store, path: str | os.PathLike, map_path: Optional[str | os.Pa
                 else:
                     summary.sources.append((src.id, "unchanged"))
             else:
-                _replace_source(store, src, coders)
+                replace_source(store, src, coders)
                 summary.sources.append((src.id, "changed"))
         for sid in sorted(previous - {s.id for s in sources}):
             store.remove_source(sid)

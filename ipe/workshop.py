@@ -314,7 +314,7 @@ def ingest_packs(store, codebook: Codebook, files: Iterable, confirm_share: floa
                  actor: Optional[str] = None) -> list[PackResult]:
     """Read completed packs, store their responses and comments, and record the theory revision (one transaction)."""
     from ipe.nlp import pipeline
-    from ipe.project import _replace_source
+    from ipe.project import replace_source
 
     read = [read_pack(Path(f)) for f in files]
     known = {t.id for t in codebook.theory}
@@ -331,7 +331,7 @@ def ingest_packs(store, codebook: Codebook, files: Iterable, confirm_share: floa
             source = _comments_source(result, responses, about, nlp)
             if source is not None:
                 if tx.has_source(source.id):
-                    _replace_source(tx, source, tx.coders())
+                    replace_source(tx, source, tx.coders())
                 else:
                     tx.write_source(source)
         for config_id, status, detail in revise(tx.pack_responses(), codebook, confirm_share, question_share):
