@@ -13,7 +13,7 @@ from ipe.coding import code_turns, coding_pipeline, locate_quote, reanchor
 from ipe.corpus import ImportReport, read_csv_rows
 from ipe.errors import CodingError, IpeError, NotFound, ProjectError
 from ipe.records import Codebook, Coding
-from ipe.store import Store, resolve_project
+from ipe.store import Store, attributes_digest, resolve_project
 
 AUTO_CODER = "auto"
 MEMO_KINDS = ("source", "code", "coding", "configuration", "cell", "project")
@@ -60,6 +60,7 @@ def import_sources(
         [Path(p) for p in paths], Path(manifest) if manifest else None, nlp, text_column, id_column, progress
     )
     hashes = store.source_hashes()
+    imported = store.imported_attributes()
     by_hash = {h: sid for sid, h in hashes.items()}
     coders = store.coders()
     with store.transaction(actor, "import", {"files": len(sources), "manifest": str(manifest or "")}):
@@ -72,9 +73,8 @@ def import_sources(
                 store.write_source(src)
                 report.add(src.id, "new", f"{len(src.turns)} turns, {len(src.sentences)} sentences")
             elif old == src.content_hash:
-                current = store.source_attributes(src.id).get(src.id, {})
-                if current != {k: str(v) for k, v in src.attributes.items()}:
-                    store.set_attributes(src.id, src.attributes)
+                if imported.get(src.id) != attributes_digest(src.attributes):
+                    store.set_attributes(src.id, src.attributes, origin=True)
                     store.set_turn_roles(src.id, {t.speaker: t.role for t in src.turns if t.speaker})
                     report.add(src.id, "attributes updated")
                 else:

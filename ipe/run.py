@@ -11,6 +11,7 @@ from ipe import exporters, project, tables
 DEFAULT_CORPUS = Path("corpora/mash-sample")
 DEFAULT_CODEBOOK = Path("codebooks/mash-programme-theory.yaml")
 DEFAULT_SURVEY = Path("corpora/mash-survey")
+PACK_STATUSES = ("supported", "partial", "contested")
 
 
 @dataclass
@@ -46,9 +47,34 @@ def survey_folder(corpus_dir: Path) -> Optional[Path]:
     return None
 
 
-def run(corpus_dir=None, codebook=None, out="reports", project_dir=None, jobs: int = 1,
+def _import_gold(store, gold: list[tuple[str, Path]]) -> list[str]:
+    """Import each gold file once: a file whose rows a coder already has (by provenance) is not read again.
+
+    Gold quotes are written against the original text, so they are placed before pseudonymisation, and a later
+    run on the same project leaves them where pseudonymisation mapped them.
+    """
+    imported = []
+    for coder, path in gold:
+        done = {c.provenance.split(":", 1)[0] for c in store.codings(coders=[coder], status=None)}
+        if f"import {path.name}" not in done:
+            project.import_codings(store, path, coder)
+            imported.append(f"{coder}/{path.name}")
+    return imported
+
+
+def run(corpus_dir=None, codebook=None, out="reports", project_dir=None, jobs: int = 1, anonymise: bool = True,
         progress: Callable = lambda items, **kw: items) -> RunResult:
-    """Run the whole chain on a corpus folder (with its ``manifest.csv`` and ``gold/`` codings, if present)."""
+    """Run the whole chain on a corpus folder (with its ``manifest.csv``, ``gold/`` codings and survey, if present).
+
+    Order: import the transcripts (and the survey), place the gold codings, pseudonymise (unless ``anonymise`` is
+    False), auto-code the pseudonymised text, then write every output. Running it again on the same project
+    changes nothing and writes the same bytes.
+    """
+    from ipe import cmo, refi, workshop
+    from ipe.agreement import coder_agreement
+    from ipe.anonymise import pseudonymise_project
+    from ipe.evaluate import evaluate
+
     corpus_dir = _default(corpus_dir, DEFAULT_CORPUS, "corpus folder")
     codebook = _default(codebook, DEFAULT_CODEBOOK, "codebook")
     out = Path(out)
@@ -56,25 +82,37 @@ def run(corpus_dir=None, codebook=None, out="reports", project_dir=None, jobs: i
     result = RunResult()
     project.init(folder)
     manifest = corpus_dir / "manifest.csv"
+    out.mkdir(parents=True, exist_ok=True)
     with project.open_store(folder) as store:
         report = project.import_sources(store, [corpus_dir], manifest if manifest.is_file() else None, progress=progress)
         result.summary.append(f"Project: {folder}")
         result.summary.append(f"Imported from {corpus_dir}: {report.summary()}")
+        survey_dir = survey_folder(corpus_dir)
+        if survey_dir is not None:
+            from ipe.survey import run_survey
+
+            written = run_survey(store, survey_dir, out, progress=progress)
+            if written:
+                result.files += written
+                result.summary.append(f"Survey phase from {survey_dir}: spectrum table and chart written")
+        project.load_codebook(store, codebook)
+        gold = gold_files(corpus_dir)
+        human = sorted({coder for coder, _ in gold})
+        imported = _import_gold(store, gold)
+        if imported:
+            result.summary.append(f"Gold codings imported for {', '.join(human)}")
+        if anonymise:
+            pseudonyms = pseudonymise_project(store, folder)
+            result.summary.append(f"Pseudonymised: {pseudonyms.summary()} (key: {folder / 'pseudonym-key.json'})")
+        else:
+            result.summary.append("Warning: not pseudonymised (--no-anonymise): the outputs quote identifiable text")
         coded = project.auto_code(store, codebook, jobs=jobs, progress=progress)
         result.summary.append(
             f"Auto-coded {coded.sources} sources with codebook version {coded.version}: {coded.codings} codings, "
             f"{len(coded.per_code)} codes used"
         )
-        gold = gold_files(corpus_dir)
-        for coder, path in gold:
-            project.import_codings(store, path, coder)
-        human = sorted({coder for coder, _ in gold})
-        if gold:
-            result.summary.append(f"Gold codings imported for {', '.join(human)}")
         _, cb = project.current_codebook(store)
         report_tables = tables.all_tables(store, cb)
-        from ipe import cmo
-
         result.files += cmo.write_outputs(store, cb, out)
         statuses = report_tables.get("cmo-configurations")
         if statuses is not None and len(statuses):
@@ -82,25 +120,17 @@ def run(corpus_dir=None, codebook=None, out="reports", project_dir=None, jobs: i
             result.summary.append("CMO configurations: " + ", ".join(f"{counts[s]} {s}" for s in sorted(counts.index)))
         outputs = {}
         if human:
-            from ipe.evaluate import evaluate
-
             outputs["auto-coder-accuracy"] = evaluate(store, project.AUTO_CODER, human[0], "sentence")
         if len(human) >= 2:
-            from ipe.agreement import coder_agreement
-
             agree, diffs = coder_agreement(store, human, "sentence")
             outputs["agreement"] = agree.round(4)
             outputs["disagreements"] = diffs
-        survey_dir = survey_folder(corpus_dir)
-        if survey_dir is not None:
-            from ipe.survey import run_survey
-
-            # After the reports are computed: the survey's free text becomes sources coded on the next 'ipe code'.
-            written = run_survey(store, survey_dir, out, progress=progress)
-            if written:
-                result.files += written
-                result.summary.append(f"Survey phase from {survey_dir}: spectrum table and chart written")
-    out.mkdir(parents=True, exist_ok=True)
+        if statuses is not None and set(statuses["status"]) & set(PACK_STATUSES):
+            result.files += workshop.build_pack(store, cb, out / "sense-check-pack.docx", PACK_STATUSES,
+                                                allow_identifiable=not anonymise)
+        else:
+            result.summary.append("No sense-check pack: no configuration is supported, partial or contested yet")
+        result.files.append(refi.export_project(store, out / "project.qdpx").path)
     result.files += exporters.write_report_tables(report_tables, out / "tables", ["xlsx", "md", "docx"])
     result.files += exporters.write_report_tables(report_tables, out / "tables", ["csv"])
     outputs["quote-bank"] = report_tables["quote-bank"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as _dt
 import getpass
+import hashlib
 import json
 import os
 import shutil
@@ -181,6 +182,14 @@ MIGRATIONS = [
     );
     CREATE INDEX theory_revisions_config ON theory_revisions(config_id, id);
     """,
+    # The hash of the text as imported: a deliberate rewrite (pseudonymisation) changes the text but not what a
+    # re-import of the same file should be compared with.
+    """
+    ALTER TABLE sources ADD COLUMN origin_hash TEXT;
+    UPDATE sources SET origin_hash = content_hash;
+    ALTER TABLE sources ADD COLUMN origin_attributes TEXT;
+    CREATE INDEX sources_origin_hash ON sources(origin_hash);
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -200,6 +209,13 @@ def default_actor() -> str:
 def resolve_project(project: Optional[str | os.PathLike]) -> Path:
     """The project folder: the given one, else ``$IPE_PROJECT``, else the current directory."""
     return Path(project or os.environ.get(ENV_PROJECT) or ".").expanduser()
+
+
+def attributes_digest(attributes: dict) -> str:
+    """A hash of attributes as imported (sorted, strings, empty values left out): comparable, and it keeps no names."""
+    canonical = json.dumps({k: str(v) for k, v in sorted(attributes.items()) if v is not None and str(v) != ""},
+                           sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def _is_busy(exc: sqlite3.OperationalError) -> bool:
@@ -247,6 +263,8 @@ class Store:
             conn = sqlite3.connect(db, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             conn.execute("PRAGMA foreign_keys = ON")
+            # Deleted or rewritten text (erasure, pseudonymisation) must not linger in free pages of the file.
+            conn.execute("PRAGMA secure_delete = ON")
             mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
             conn.execute("PRAGMA synchronous = NORMAL" if mode == "wal" else "PRAGMA synchronous = FULL")
             version = conn.execute("PRAGMA user_version").fetchone()[0]
@@ -362,7 +380,8 @@ class Store:
     # -- sources ---------------------------------------------------------------------------------------------------
 
     def source_hashes(self) -> dict[str, str]:
-        return dict(self.conn.execute("SELECT id, content_hash FROM sources"))
+        """Each source's hash as imported (unchanged by pseudonymisation), to compare a re-import with."""
+        return dict(self.conn.execute("SELECT id, COALESCE(origin_hash, content_hash) FROM sources"))
 
     def source_attributes(self, source_id: Optional[str] = None) -> dict[str, dict]:
         sql = "SELECT source_id, key, value FROM source_attributes"
@@ -381,18 +400,20 @@ class Store:
         existing = self.conn.execute("SELECT imported_at FROM sources WHERE id = ?", (source.id,)).fetchone()
         if existing:
             self.conn.execute(
-                "UPDATE sources SET name=?, path=?, format=?, text=?, content_hash=?, word_count=?, updated_at=? WHERE id=?",
-                (source.name, source.path, source.format, source.text, source.content_hash, source.word_count, stamp, source.id),
+                "UPDATE sources SET name=?, path=?, format=?, text=?, content_hash=?, origin_hash=?, word_count=?,"
+                " updated_at=? WHERE id=?",
+                (source.name, source.path, source.format, source.text, source.content_hash, source.content_hash,
+                 source.word_count, stamp, source.id),
             )
             self.conn.execute("DELETE FROM source_attributes WHERE source_id = ?", (source.id,))
         else:
             self.conn.execute(
-                "INSERT INTO sources (id, name, path, format, text, content_hash, word_count, imported_at, updated_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO sources (id, name, path, format, text, content_hash, origin_hash, word_count, imported_at,"
+                " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (source.id, source.name, source.path, source.format, source.text, source.content_hash,
-                 source.word_count, stamp, stamp),
+                 source.content_hash, source.word_count, stamp, stamp),
             )
-        self.set_attributes(source.id, source.attributes, replace=False)
+        self.set_attributes(source.id, source.attributes, replace=False, origin=True)
         self._write_structure(source)
 
     def _write_structure(self, source: Source) -> None:
@@ -408,9 +429,13 @@ class Store:
             [(source.id, s.n, s.turn, s.start, s.end) for s in source.sentences],
         )
 
-    def set_attributes(self, source_id: str, attributes: dict, replace: bool = True) -> None:
+    def set_attributes(self, source_id: str, attributes: dict, replace: bool = True, origin: bool = False) -> None:
+        """Set a source's attributes; ``origin`` marks them as the ones imported (what a re-import compares with)."""
         if replace:
             self.conn.execute("DELETE FROM source_attributes WHERE source_id = ?", (source_id,))
+        if origin:
+            self.conn.execute("UPDATE sources SET origin_attributes = ? WHERE id = ?",
+                              (attributes_digest(attributes), source_id))
         self.conn.executemany(
             "INSERT OR REPLACE INTO source_attributes (source_id, key, value) VALUES (?, ?, ?)",
             [(source_id, k, str(v)) for k, v in sorted(attributes.items()) if v is not None and str(v) != ""],
@@ -422,6 +447,10 @@ class Store:
             "UPDATE turns SET role = ? WHERE source_id = ? AND speaker = ?",
             [(role, source_id, speaker) for speaker, role in roles.items()],
         )
+
+    def imported_attributes(self) -> dict[str, str]:
+        """A digest of each source's attributes as last imported, before any deliberate rewrite (pseudonymisation)."""
+        return {sid: value for sid, value in self.conn.execute("SELECT id, origin_attributes FROM sources")}
 
     def source_ids(self) -> list[str]:
         return [r[0] for r in self.conn.execute("SELECT id FROM sources ORDER BY id")]

@@ -33,6 +33,8 @@ def test_run_writes_reports_and_is_deterministic(corpus, mini_codebook, tmp_path
     names = sorted(p.name for p in out.glob("*.csv"))
     assert names == ["agreement.csv", "auto-coder-accuracy.csv", "cmo-assessment.csv", "cmo-links.csv",
                      "code-counts.csv", "disagreements.csv", "quote-bank.csv"]
+    assert (out / "project.qdpx").is_file()
+    assert any("Pseudonymised:" in line for line in result.summary)
     assert {p.name for p in out.glob("cmo-graph.*")} == {"cmo-graph.graphml", "cmo-graph.json", "cmo-graph.png",
                                                           "cmo-graph.svg"}
     tables = {p.name for p in (out / "tables").iterdir()}

@@ -63,3 +63,49 @@ def test_installed_pipeline_can_replace_blank_english(tmp_path, store, transcrip
     assert report.codings > 0
     with pytest.raises(Exception, match="is not installed"):
         project.auto_code(store, mini_codebook, model="no_such_pipeline_xyz")
+
+
+def _output_texts(out):
+    import zipfile
+
+    texts = {}
+    for path in out.rglob("*"):
+        if not path.is_file() or "project" in path.relative_to(out).parts[:1]:
+            continue
+        if path.suffix in (".docx", ".xlsx", ".qdpx"):
+            with zipfile.ZipFile(path) as z:
+                texts[path] = " ".join(z.read(n).decode("utf-8", "ignore") for n in z.namelist()
+                                       if n.endswith((".xml", ".txt", ".qde")))
+        elif path.suffix != ".png":
+            texts[path] = path.read_text(encoding="utf-8", errors="ignore")
+    return texts
+
+
+def test_ipe_run_offline_leaves_no_identifier_in_any_output(tmp_path, monkeypatch):
+    import csv
+    import re
+    import socket
+
+    from ipe.run import run
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("ipe tried to open a network connection")
+
+    monkeypatch.setattr(socket, "socket", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.chdir(ROOT)
+    out = tmp_path / "reports"
+    result = run(out=out)
+    assert (out / "sense-check-pack.docx").is_file() and (out / "project.qdpx").is_file()
+    texts = _output_texts(out)
+    assert len(texts) > 30
+    with open(CORPUS / "planted-identifiers.csv", encoding="utf-8") as fh:
+        planted = [r for r in csv.DictReader(fh) if r["kind"] in ("phone", "nhs_number", "ni_number", "postcode",
+                                                                   "email", "dob")]
+    with open(CORPUS / "manifest.csv", encoding="utf-8") as fh:
+        names = {r["participant"] for r in csv.DictReader(fh) if r["participant"]}
+    assert len(planted) >= 15 and len(names) >= 18
+    leaks = [(p.name, r["text"]) for p, t in texts.items() for r in planted if r["text"] in t]
+    leaks += [(p.name, n) for p, t in texts.items() for n in names if re.search(rf"\b{re.escape(n)}\b", t)]
+    assert leaks == []
+    assert any(line.startswith("Pseudonymised:") for line in result.summary)

@@ -148,9 +148,10 @@ def audit(ctx, last):
 @click.option("--out", type=click.Path(file_okay=False), default="reports", show_default=True, help="Where outputs go.")
 @click.option("--project", "run_project", type=click.Path(file_okay=False), help="Project folder (default: OUT/project).")
 @click.option("--jobs", type=int, default=1, show_default=True, help="Processes for auto-coding.")
+@click.option("--no-anonymise", is_flag=True, help="Skip pseudonymisation (outputs then quote identifiable text).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
-def run(corpus_dir, codebook, out, run_project, jobs, quiet):
-    """Run the main job: init, import, auto-code, import gold codings, and write the reports.
+def run(corpus_dir, codebook, out, run_project, jobs, no_anonymise, quiet):
+    """Run the main job: import, place gold codings, pseudonymise, auto-code, and write every report.
 
     With no arguments it runs on corpora/mash-sample with codebooks/mash-programme-theory.yaml.
 
@@ -160,6 +161,7 @@ def run(corpus_dir, codebook, out, run_project, jobs, quiet):
     """
     from ipe import run as runner
 
-    result = runner.run(corpus_dir, codebook, out, run_project, jobs=jobs, progress=progress_factory(quiet))
+    result = runner.run(corpus_dir, codebook, out, run_project, jobs=jobs, anonymise=not no_anonymise,
+                        progress=progress_factory(quiet))
     for line in result.summary:
-        click.echo(line)
+        click.echo(line, err=line.startswith("Warning:"))

@@ -1,0 +1,550 @@
+"""REFI-QDA export and import: schema validity, exact round trips, each tool's quirks, and hostile archives.
+
+The quirk files are hand-made here, modelled on the documented behaviour of NVivo, ATLAS.ti and MAXQDA exports;
+they are not real exports.
+"""
+
+import zipfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from lxml import etree
+
+from ipe import project, refi
+from ipe.cli.refi import refi as refi_cli
+from ipe.errors import CodebookError
+from ipe.records import Coding
+
+SCHEMAS = Path(__file__).parent / "fixtures" / "refi"  # the official QDA-XML 1.0 schemas; see SOURCE.md there
+
+
+def schema(name):
+    return etree.XMLSchema(etree.parse(str(SCHEMAS / name)))
+
+
+def qde(path):
+    with zipfile.ZipFile(path) as archive:
+        return etree.fromstring(archive.read("project.qde"))
+
+
+def fresh(tmp_path, name="fresh"):
+    return project.open_store(project.init(tmp_path / name))
+
+
+@pytest.fixture
+def rich_store(coded_store):
+    """The coded project plus a human coder, attributes with cases, and memos on each kind of target."""
+    store = coded_store
+    colon = store.source("colon")
+    start = colon.text.index("We sit together")
+    with store.transaction("test", "setup"):
+        for sid, case in (("colon", "ashdown"), ("caps", "ashdown"), ("dash", "brayford")):
+            store.set_attributes(sid, {**store.source(sid).attributes, "case": case, "agency": "police",
+                                       "role": "social worker" if sid != "dash" else "manager"})
+        store.ensure_coder("ana", "human")
+        store.add_codings([
+            Coding("colon", start, start + 15, "ctx-relationships", "ana", quote=colon.text[start:start + 15],
+                   codebook_version=1),
+            Coding("colon", start, start + 15, "mech-trust", "ana", quote=colon.text[start:start + 15],
+                   codebook_version=1),
+        ])
+        coding_id = [c.id for c in store.codings(coders=["ana"])][0]
+        store.add_memo("source", "colon", "ana", "Karen leads the police side.")
+        store.add_memo("code", "mech-trust", "ana", "Trust seems thin in Brayford.")
+        store.add_memo("coding", str(coding_id), "ana", "Clear example.")
+        store.add_memo("project", "", "ben", "Fieldwork finished in May.")
+        store.add_memo("cell", "ashdown|mech-trust", "ana", "Strong in Ashdown.")
+    return store
+
+
+def snapshot(store):
+    """What a round trip must keep: codes, sources, codings, users, cases, memos."""
+    version, document, _ = store.latest_codebook()
+    from ipe import codebook
+
+    cb = codebook.loads(document)
+    by_id = {c.id: c for c in store.codings()}
+    return {
+        "codes": [(c.id, c.name, c.parent, c.colour) for c in cb.codes],
+        "sources": {s.id: (s.name, s.text) for s in store.iter_sources(structure=False)},
+        "codings": sorted((c.source_id, c.start, c.end, c.code_id, c.coder, c.quote) for c in store.codings()),
+        "users": sorted(set(store.coders()) | {m.author for m in store.memos()}),  # memo authors become users
+        "cases": {sid: a.get("case") for sid, a in store.source_attributes().items()},
+        "attributes": store.source_attributes(),
+        "memos": sorted(
+            (m.target_kind, (lambda c: (c.source_id, c.start, c.code_id))(by_id[int(m.target)]) if m.target_kind ==
+             "coding" else m.target, m.author, m.text) for m in store.memos()),
+    }
+
+
+# -- export ----------------------------------------------------------------------------------------------------------
+
+
+def test_refi_export_validates_against_the_schemas(rich_store, tmp_path):
+    qdpx, qdc = tmp_path / "p.qdpx", tmp_path / "c.qdc"
+    report = refi.export(rich_store, qdpx)
+    assert (report.codes, report.sources, report.users, report.cases, report.notes) == (5, 13, 3, 2, 5)
+    root = qde(qdpx)
+    assert schema("Project.xsd").validate(root), schema("Project.xsd").error_log
+    refi.export(rich_store, qdc)
+    assert schema("Codebook.xsd").validate(etree.parse(str(qdc))), schema("Codebook.xsd").error_log
+    ns = {"q": refi.NS_PROJECT}
+    trust = root.find(".//q:Code[@name='Trust between practitioners']", ns)
+    assert trust.find("q:Description", ns).text.startswith("[mechanism:response] Practitioners trust")
+    assert root.find(".//q:Code[@name='Practitioner relationships']", ns).get("color") == "#1F77B4"
+    assert trust.find("q:NoteRef", ns) is not None
+    assert {s.get("name") for s in root.iterfind("q:Sets/q:Set", ns)} == {"context", "mechanism", "outcome", "group",
+                                                                          "theme"}
+    colon = root.find(".//q:TextSource[@name='colon.txt']", ns)
+    assert colon.get("plainTextPath") == f"internal://{refi.guid_for('source:colon')}.txt"
+    selection = colon.xpath("q:PlainTextSelection[q:Coding/@creatingUser=$user]", namespaces=ns,
+                            user=refi.guid_for("user:ana"))[0]
+    assert selection.get("name") == "We sit together" and len(selection.findall("q:Coding", ns)) == 2
+    with zipfile.ZipFile(qdpx) as archive:
+        text = archive.read(f"sources/{refi.guid_for('source:colon')}.txt")
+        assert {i.date_time for i in archive.infolist()} == {(2000, 1, 1, 0, 0, 0)}
+    assert not text.startswith(b"\xef\xbb\xbf") and b"\r" not in text
+    start, end = int(selection.get("startPosition")), int(selection.get("endPosition"))
+    assert text.decode("utf-8")[start:end] == "We sit together"
+
+
+def test_refi_export_is_byte_identical_and_timestamp_option(rich_store, tmp_path):
+    refi.export(rich_store, tmp_path / "a.qdpx")
+    refi.export(rich_store, tmp_path / "b.qdpx")
+    assert (tmp_path / "a.qdpx").read_bytes() == (tmp_path / "b.qdpx").read_bytes()
+    refi.export(rich_store, tmp_path / "c.qdpx", timestamp="2026-05-01T09:30:00+01:00")
+    assert qde(tmp_path / "c.qdpx").get("creationDateTime") == "2026-05-01T08:30:00Z"
+    with pytest.raises(refi.RefiError, match="not an ISO 8601"):
+        refi.export(rich_store, tmp_path / "d.qdpx", timestamp="yesterday")
+    with pytest.raises(refi.RefiError, match="give a .qdc"):
+        refi.export(rich_store, tmp_path / "d.nvp")
+
+
+def test_refi_round_trip_export_import_export(rich_store, tmp_path):
+    first = tmp_path / "first.qdpx"
+    refi.export(rich_store, first)
+    target = fresh(tmp_path)
+    report = refi.import_file(target, first)
+    assert report.sources == 13 and report.codes == 5 and not [s for s in report.skipped if "type" not in s]
+    second = tmp_path / "second.qdpx"
+    refi.export(target, second)
+    assert first.read_bytes() == second.read_bytes()
+    before, after = snapshot(rich_store), snapshot(target)
+    for key in ("codes", "sources", "codings", "users", "cases", "attributes", "memos"):
+        assert before[key] == after[key], key
+    assert schema("Project.xsd").validate(qde(second))
+    # turns and sentences are computed as for any import
+    def spans(store):
+        return [(t.start, t.end, t.speaker) for t in store.turns("colon")], store.sentences("colon")
+
+    assert spans(target) == spans(rich_store)
+    # importing the same file again adds nothing
+    counts = len(target.codings()), len(target.memos()), target.source_ids()
+    refi.import_file(target, first)
+    assert (len(target.codings()), len(target.memos()), target.source_ids()) == counts
+    assert target.coders()["auto"] == "auto"  # ipe's auto-coder keeps its kind, so 'ipe code' still works
+
+
+def test_refi_codebook_round_trip_and_types_map(rich_store, tmp_path):
+    qdc = tmp_path / "book.qdc"
+    refi.export(rich_store, qdc)
+    target = fresh(tmp_path)
+    types = tmp_path / "types.yaml"
+    types.write_text(
+        "Fathers:\n  type: group\n  rules: {unit: turn, phrases: [dad]}\n  examples: [Nobody asked the dad.]\n"
+        "Trust between practitioners: mechanism\nNobody: context\n"
+    )
+    report = refi.import_file(target, qdc, types=types)
+    _, cb = project.current_codebook(target)
+    assert cb.code("grp-fathers").type == "group" and cb.code("grp-fathers").rules.phrases == ("dad",)
+    assert cb.code("mech-trust").type == "theme"
+    assert "code 'Trust between practitioners' type mechanism: no rules given" in report.skipped[1]
+    assert cb.code("ctx-relationships").parent == "contexts"
+    assert cb.code("ctx-relationships").description.startswith("[context] ")
+    assert report.skipped[-1] == "types map entry 'Nobody': no code of that name or GUID in the file"
+    bad = tmp_path / "bad-types.yaml"
+    bad.write_text("Fathers:\n  type: group\n  rules: {unit: paragraph, phrases: [dad]}\n  examples: [A dad.]\n")
+    before = target.logical_checksum()
+    with pytest.raises(CodebookError, match="grp-fathers.rules.unit: 'paragraph' is not one of"):
+        refi.import_file(target, qdc, types=bad)
+    assert target.logical_checksum() == before
+    assert "refi import" in [e.action for e in target.audit_log()]
+    again = tmp_path / "again.qdc"
+    refi.export(target, again)
+    assert schema("Codebook.xsd").validate(etree.parse(str(again)))
+
+
+def test_refi_types_map_takes_examples_from_codings_and_auto_coding_runs(rich_store, tmp_path):
+    first = tmp_path / "first.qdpx"
+    refi.export(rich_store, first)
+    target = fresh(tmp_path)
+    types = tmp_path / "types.yaml"
+    types.write_text("Trust between practitioners:\n  type: mechanism:response\n  rules: {lemmas: [trust]}\n")
+    refi.import_file(target, first, types=types)
+    _, cb = project.current_codebook(target)
+    trust = cb.code("mech-trust")
+    assert (trust.type, trust.mechanism) == ("mechanism", "response")
+    assert trust.examples and all(e in {c.quote for c in target.codings(codes=["mech-trust"])} for e in trust.examples)
+    second = tmp_path / "second.qdpx"
+    refi.export(target, second)
+    assert first.read_bytes() == second.read_bytes()  # the type is now a field, written back as the same prefix
+    assert project.auto_code(target).per_code.get("mech-trust")
+
+
+# -- hand-made files with each tool's quirks -------------------------------------------------------------------------
+
+G = {name: refi.guid_for(f"test:{name}") for name in ("user", "code1", "code2", "src", "sel1", "sel2", "sel3",
+                                                       "c1", "c2", "c3", "c4", "note", "var", "case")}
+
+
+def project_xml(body, ns="urn:QDA-XML:project:1.0", origin="", guid=str):
+    """A project with one user (Nadia) and two codes: Trust, with Sharing (colour #abc) under it."""
+    xmlns = f' xmlns="{ns}"' if ns else ""
+    origin = f' origin="{origin}"' if origin else ""
+    codes = (f'<CodeBook><Codes><Code guid="{guid(G["code1"])}" name="Trust" isCodable="true">'
+             f'<Code guid="{guid(G["code2"])}" name="Sharing" isCodable="true" color="#abc"/></Code></Codes>'
+             "</CodeBook>")
+    users = f'<Users><User guid="{guid(G["user"])}" name="Nadia"/></Users>'
+    head = f'<?xml version="1.0" encoding="utf-8"?>\n<Project{xmlns} name="Hand made"{origin}>'
+    return f"{head}{users}{codes}{body}</Project>"
+
+
+def coding_xml(guid, code, user=G["user"]):
+    by = f' creatingUser="{user}"' if user else ""
+    return f'<Coding guid="{guid}"{by}><CodeRef targetGUID="{code}"/></Coding>'
+
+
+def selection_xml(guid, start, end, inner="", name=None, user=G["user"]):
+    attrs = (f' name="{name}"' if name else "") + (f' creatingUser="{user}"' if user else "")
+    return (f'<PlainTextSelection guid="{guid}"{attrs} startPosition="{start}" endPosition="{end}">{inner}'
+            f'</PlainTextSelection>')
+
+
+def source_xml(name, inner, guid=G["src"], path=None):
+    path = path or f"internal://{guid}.txt"
+    return f'<Sources><TextSource guid="{guid}" name="{name}" plainTextPath="{path}">{inner}</TextSource></Sources>'
+
+
+def make_qdpx(path, xml, files=(), inner="project.qde", extra=()):
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr(inner, xml.encode("utf-8") if isinstance(xml, str) else xml)
+        for name, data in list(files) + list(extra):
+            archive.writestr(name, data)
+    return path
+
+
+def utf16_units(text):
+    return len(text.encode("utf-16-le")) // 2
+
+
+def imported(store):
+    return sorted((c.source_id, c.code_id, c.coder, c.quote) for c in store.codings())
+
+
+def test_refi_import_nvivo_windows_bom_crlf_utf16_offsets_around_emoji(store, tmp_path):
+    text = ("Karen: We share 😀 information daily.\r\nBen: I trust her judgement 👍 completely.\r\n"
+            "Karen: Yes.\r\nBen: Good.\r\n")
+    spans = []
+    for quote in ("information daily", "I trust her judgement 👍 completely"):
+        start = utf16_units(text[:text.index(quote)])
+        spans.append((start, start + utf16_units(quote)))
+    assert spans[0][0] == text.index("information") + 1  # one code point more than a code-point count
+    (s1, e1), (s2, e2) = spans
+    body = source_xml("Karen interview", "".join([
+        selection_xml(G["sel1"], s1, e1, coding_xml(G["c1"], G["code2"]), name="Selection"),
+        # NVivo writes one selection per coding: the same span and code again
+        selection_xml(G["sel2"], s2, e2, coding_xml(G["c2"], G["code1"])),
+        selection_xml(G["sel3"], s2, e2, coding_xml(G["c3"], G["code1"])),
+    ]))
+    qdpx = make_qdpx(tmp_path / "nvivo.qdpx", project_xml(body, origin="NVivo 14 (Windows)"),
+                     [(f"Sources/{G['src']}.txt", b"\xef\xbb\xbf" + text.encode("utf-8"))])
+    report = refi.import_file(store, qdpx)
+    assert report.unit == {"karen-interview": "utf16"}
+    assert imported(store) == [
+        ("karen-interview", "sharing", "Nadia", "information daily"),
+        ("karen-interview", "trust", "Nadia", "I trust her judgement 👍 completely"),
+    ]
+    source = store.source("karen-interview")
+    assert "\r" not in source.text and not source.text.startswith("\ufeff")
+    assert [t.speaker for t in source.turns] == ["Karen", "Ben", "Karen", "Ben"] and source.sentences
+    _, cb = project.current_codebook(store)
+    assert cb.code("sharing").colour == "#AABBCC" and cb.code("sharing").parent == "trust"
+    assert store.coders() == {"Nadia": "human"}
+    # ipe's own export counts code points of its LF text: the emoji is one position, not two
+    refi.export(store, tmp_path / "back.qdpx")
+    root = qde(tmp_path / "back.qdpx")
+    assert schema("Project.xsd").validate(root)
+    starts = root.xpath("//q:PlainTextSelection/@startPosition", namespaces={"q": refi.NS_PROJECT})
+    starts = sorted(int(x) for x in starts)
+    assert starts == [source.text.index("information daily"), source.text.index("I trust")]
+
+
+def test_refi_unit_is_verified_by_selection_names_when_origin_is_silent(store, tmp_path):
+    text = "Ben: 😀😀 then we share information quickly.\n"
+    quote = "share information quickly"
+    start = utf16_units(text[:text.index(quote)])
+    selection = selection_xml(G["sel1"], start, start + len(quote), coding_xml(G["c1"], G["code2"], user=None),
+                              name=quote, user=None)
+    qdpx = make_qdpx(tmp_path / "x.qdpx", project_xml(source_xml("ben.txt", selection)),
+                     [(f"sources/{G['src']}.txt", text.encode())])
+    report = refi.import_file(store, qdpx)
+    assert report.unit == {"ben": "utf16"}
+    assert imported(store) == [("ben", "sharing", "refi-import", quote)]
+
+
+def test_refi_import_nvivo_mac_lf_no_bom_root_entry(store, tmp_path):
+    text = "Notes from the Ashdown MASH.\n\nThe police trust the nurse.\n"
+    start = text.index("police trust")
+    body = source_xml("Ashdown notes.txt", selection_xml(G["sel1"], start, start + 12, coding_xml(G["c1"], G["code1"])))
+    qdpx = make_qdpx(tmp_path / "mac.qdpx", project_xml(body, origin="NVivo 14 (Mac)"),
+                     [(f"sources/{G['src']}.txt", text.encode())], extra=[(".root", b"")])
+    refi.import_file(store, qdpx)
+    assert imported(store) == [("ashdown-notes", "trust", "Nadia", "police trust")]
+
+
+def test_refi_import_atlas_ti_quirks(store, tmp_path):
+    text = "Interviewer: Tell me.\r\nKaren: We trust each other.\r\nWe share information.\r\n"
+    lf = text.replace("\r\n", "\n")  # ATLAS.ti counts CRLF as one character
+    s1, s2 = lf.index("We trust each other"), lf.index("We share information")
+    body = source_xml("Trial doc", "".join([
+        selection_xml(G["sel1"], s1, s1 + 19, "<Description>Trust is mutual here.</Description>"
+                      + coding_xml(G["c1"], G["code1"]), name="We trust each other"),
+        selection_xml(G["sel2"], s2, s2 + 20, coding_xml(G["c2"], G["code2"])),
+        selection_xml(G["sel3"], s2, s2, coding_xml(G["c3"], G["code2"])),  # zero-length
+    ]))
+    xml = project_xml(body, origin="ATLAS.ti 23").replace(' color="#abc"', "")
+    qdpx = make_qdpx(tmp_path / "atlas.qdpx", xml, [(f"sources/{G['src']}.txt", text.encode())], inner="Trial.qde")
+    report = refi.import_file(store, qdpx)
+    assert report.unit == {"trial-doc": "codepoints-crlf-as-one"}
+    assert imported(store) == [("trial-doc", "sharing", "Nadia", "We share information"),
+                               ("trial-doc", "trust", "Nadia", "We trust each other")]
+    assert any("zero-length selection" in s for s in report.skipped)
+    memo = store.memos()[0]
+    assert (memo.target_kind, memo.author, memo.text) == ("coding", "Nadia", "Trust is mutual here.")
+    assert store.codings(codes=["trust"])[0].id == int(memo.target)
+    _, cb = project.current_codebook(store)
+    assert cb.code("sharing").colour is None
+
+
+def test_refi_import_maxqda_uppercase_guids_and_uncoded_selection(store, tmp_path):
+    text = "Sam: The daily meeting works because we trust each other.\n"
+    s = text.index("we trust each other")
+    up = str.upper
+    user = up(G["user"])
+    body = source_xml("Sam.txt", "".join([
+        selection_xml(up(G["sel1"]), s, s + 19, coding_xml(up(G["c1"]), up(G["code1"]), user="{" + user + "}"),
+                      user=user),
+        selection_xml(up(G["sel2"]), 4, 21, "<Description>Check with the manager</Description>", user=user),
+    ]), guid=up(G["src"]))
+    xml = project_xml(body, ns="urn:QDA-XML:project:1:0", origin="MAXQDA 2022", guid=up)
+    qdpx = make_qdpx(tmp_path / "maxqda.qdpx", xml, [(f"sources/{up(G['src'])}.txt", text.encode())])
+    report = refi.import_file(store, qdpx)
+    assert imported(store) == [("sam", "trust", "Nadia", "we trust each other")]
+    assert any("selection without a Coding; its description kept as a memo" in s for s in report.skipped)
+    memo = store.memos()[0]
+    assert memo.target_kind == "source" and memo.target == "sam"
+    assert memo.text == "Check with the manager\n\n(sam:4-21)"
+
+
+@pytest.mark.parametrize("ns", ["urn:QDA-XML:project:1.0", "urn:QDA-XML:project:1:0", "urn:QDA-XML:project:0:4", None])
+def test_refi_import_namespaces_sets_paths_and_several_codings(store, tmp_path, ns):
+    text = "Lee: Police and health share information.\n"
+    s = text.index("share information")
+    both = coding_xml(G["c1"], G["code1"]) + coding_xml(G["c2"], G["code2"])
+    body = (
+        f'<Variables><Variable guid="{G["var"]}" name="agency" typeOfVariable="Text"/></Variables>'
+        f'<Cases><Case guid="{G["case"]}" name="Ashdown"><VariableValue><VariableRef targetGUID="{G["var"]}"/>'
+        f'<TextValue>health</TextValue></VariableValue><SourceRef targetGUID="{G["src"]}"/></Case></Cases>'
+        + source_xml("lee.txt", selection_xml(G["sel1"], s, s + 17, both, user=None)
+                     + f'<NoteRef targetGUID="{G["note"]}"/>', path=f"{G['src']}.txt")
+        + f'<Notes><Note guid="{G["note"]}" name="First impressions" creatingUser="{G["user"]}">'
+          f'<PlainTextContent>Lee is new.</PlainTextContent></Note></Notes><Sets/>'
+    )
+    qdpx = make_qdpx(tmp_path / "ns.qdpx", project_xml(body, ns=ns), [(f"sources/{G['src']}.txt", text.encode())])
+    report = refi.import_file(store, qdpx)
+    assert imported(store) == [("lee", "sharing", "Nadia", "share information"),
+                               ("lee", "trust", "Nadia", "share information")]
+    assert store.source_attributes("lee")["lee"] == {"agency": "health", "case": "Ashdown", "data_type": "document"}
+    assert [(m.target_kind, m.target, m.text) for m in store.memos()] == [("source", "lee", "Lee is new.")]
+    assert report.cases == 1 and report.codes == 2
+
+
+def test_refi_import_qdc_codebook_only(store, tmp_path):
+    qdc = tmp_path / "codes.qdc"
+    qdc.write_text(
+        '<?xml version="1.0" encoding="utf-8"?><CodeBook xmlns="urn:QDA-XML:codebook:1.0" origin="MAXQDA">'
+        f'<Codes><Code guid="{G["code1"].upper()}" name="Early help" isCodable="true" color="#00FF00">'
+        '<Description>Support before statutory thresholds.</Description></Code>'
+        f'<Code guid="{G["code2"]}" name="Early help" isCodable="false"/></Codes>'
+        f'<Sets><Set guid="{G["note"]}" name="context"><MemberCode guid="{G["code1"]}"/></Set></Sets></CodeBook>'
+    )
+    report = refi.import_file(store, qdc)
+    _, cb = project.current_codebook(store)
+    assert [(c.id, c.type, c.colour) for c in cb.codes] == [("early-help", "theme", "#00FF00"),
+                                                            ("early-help-2", "theme", None)]
+    assert cb.code("early-help").description == "[context] Support before statutory thresholds."
+    assert any("type context: no rules given" in s for s in report.skipped)
+
+
+# -- hostile files ---------------------------------------------------------------------------------------------------
+
+
+def refused(store, path, message):
+    before = store.logical_checksum()
+    with pytest.raises(refi.RefiError) as info:
+        refi.import_file(store, path)
+    assert str(path) in str(info.value) and message in str(info.value) and "\n" not in str(info.value)
+    assert store.logical_checksum() == before
+
+
+def test_refi_refuses_zip_slip(store, tmp_path):
+    for name in ("../evil.txt", "/etc/evil.txt", "sources/../../evil.txt", "..\\evil.txt", "C:/evil.txt"):
+        path = make_qdpx(tmp_path / "slip.qdpx", project_xml(""), extra=[(name, b"x")])
+        refused(store, path, "unsafe entry path")
+
+
+def test_refi_refuses_zip_bombs(store, tmp_path, monkeypatch):
+    bomb = make_qdpx(tmp_path / "bomb.qdpx", project_xml(""), extra=[("sources/big.txt", b"0" * 2_000_000)])
+    monkeypatch.setattr(refi, "MAX_UNCOMPRESSED", 1_000_000)
+    refused(store, bomb, "unpacks to")
+    many = make_qdpx(tmp_path / "many.qdpx", project_xml(""), extra=[(f"sources/{i}.txt", b"") for i in range(30)])
+    monkeypatch.setattr(refi, "MAX_ENTRIES", 20)
+    refused(store, many, "too many entries")
+
+
+def test_refi_refuses_lying_entry_sizes(store, tmp_path):
+    path = make_qdpx(tmp_path / "liar.qdpx", project_xml(""))
+    data = bytearray(path.read_bytes())
+    # Make the central directory and local header claim a smaller uncompressed size than the entry has.
+    size = len(project_xml("").encode())
+    for header in (b"PK\x01\x02", b"PK\x03\x04"):
+        at = data.find(header)
+        field = at + (24 if header == b"PK\x01\x02" else 22)
+        assert int.from_bytes(data[field:field + 4], "little") == size
+        data[field:field + 4] = (10).to_bytes(4, "little")
+    path.write_bytes(bytes(data))
+    before = store.logical_checksum()
+    with pytest.raises(refi.RefiError):
+        refi.import_file(store, path)
+    assert store.logical_checksum() == before
+
+
+def test_refi_refuses_xxe_and_billion_laughs(store, tmp_path):
+    xxe = ('<?xml version="1.0"?><!DOCTYPE Project [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+           '<Project xmlns="urn:QDA-XML:project:1.0" name="&x;"/>')
+    refused(store, make_qdpx(tmp_path / "xxe.qdpx", xxe), "DOCTYPE")
+    laughs = ('<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+              + "".join(f'<!ENTITY lol{i} "{("&lol%s;" % (i - 1 if i > 1 else "")) * 10}">' for i in range(1, 10))
+              + ']><Project name="&lol9;"/>')
+    refused(store, make_qdpx(tmp_path / "lol.qdpx", laughs), "DOCTYPE")
+    qdc = tmp_path / "xxe.qdc"
+    qdc.write_text(xxe.replace("Project", "CodeBook"))
+    refused(store, qdc, "DOCTYPE")
+
+
+def test_refi_refuses_broken_files(store, tmp_path):
+    notzip = tmp_path / "no.qdpx"
+    notzip.write_bytes(b"hello")
+    refused(store, notzip, "not a readable zip archive")
+    refused(store, make_qdpx(tmp_path / "bad.qdpx", "<Project"), "invalid XML")
+    refused(store, make_qdpx(tmp_path / "none.qdpx", project_xml(""), inner="other.xml"), "no project.qde")
+    other = make_qdpx(tmp_path / "ns.qdpx", '<Project xmlns="http://example.org/x" name="x"/>')
+    refused(store, other, "not a REFI-QDA document")
+
+
+def test_refi_failure_in_the_transaction_changes_nothing(rich_store, tmp_path, monkeypatch):
+    qdpx = tmp_path / "p.qdpx"
+    refi.export(rich_store, qdpx)
+    target = fresh(tmp_path)
+    before = target.logical_checksum()
+
+    def fail(*args):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(target, "add_memo", fail)  # memos are written last, after sources and codings
+    with pytest.raises(RuntimeError):
+        refi.import_file(target, qdpx)
+    assert target.logical_checksum() == before
+
+
+def test_refi_existing_auto_coder_keeps_its_kind(tmp_path):
+    users = f'<Users><User guid="{G["user"]}" name="bot"/><User guid="{G["c1"]}" name="Nadia"/></Users>'
+    qdpx = make_qdpx(tmp_path / "auto.qdpx", f'<Project name="x">{users}</Project>')
+    target = fresh(tmp_path)
+    with target.transaction():
+        target.ensure_coder("bot", "auto")
+    report = refi.import_file(target, qdpx)
+    assert target.coders() == {"bot": "auto", "Nadia": "human"} and report.coders == ["Nadia", "bot"]
+
+
+# -- command line ----------------------------------------------------------------------------------------------------
+
+
+def test_refi_cli_export_import_and_errors(rich_store, tmp_path):
+    runner = CliRunner()
+    proj = str(rich_store.path.parent)
+    out = tmp_path / "cli.qdpx"
+    result = runner.invoke(refi_cli, ["export", str(out)], obj={"project": proj})
+    assert result.exit_code == 0 and "13 sources" in result.output
+    target = tmp_path / "target"
+    project.init(target)
+    result = runner.invoke(refi_cli, ["import", str(out)], obj={"project": str(target)})
+    assert result.exit_code == 0 and "Imported from" in result.output and "13 sources" in result.output
+    slip = make_qdpx(tmp_path / "slip.qdpx", project_xml(""), extra=[("../x", b"")])
+    result = runner.invoke(refi_cli, ["import", str(slip)], obj={"project": str(target)})
+    assert result.exit_code == 1
+    assert result.output == f"Error: {slip}: unsafe entry path '../x' (outside the archive), refused\n"
+
+
+def test_refi_commands_under_ipe(rich_store, tmp_path):
+    """The integration line ``cli.add_command(refi)`` gives ``ipe refi export/import`` with one-line errors."""
+    from ipe.cli import cli
+
+    added = "refi" not in cli.commands
+    cli.add_command(refi_cli)
+    try:
+        runner = CliRunner()
+        out = tmp_path / "book.qdc"
+        result = runner.invoke(cli, ["--project", str(rich_store.path.parent), "refi", "export", str(out)])
+        assert result.exit_code == 0 and result.output == f"Wrote {out}: 5 codes\n"
+        result = runner.invoke(cli, ["--project", str(rich_store.path.parent), "refi", "export", str(tmp_path / "x")])
+        assert result.output == f"Error: {tmp_path / 'x'}: give a .qdc (codebook) or .qdpx (project) file name\n"
+        assert "Example:" in runner.invoke(cli, ["refi", "import", "--help"]).output
+    finally:
+        if added:
+            cli.commands.pop("refi")
+
+
+def test_refi_inline_text_and_external_paths(store, tmp_path):
+    inline = ('<Sources><TextSource guid="{0}" name="inline"><PlainTextContent>Jo: We trust the school nurse.'
+              '</PlainTextContent>{1}</TextSource>'
+              '<TextSource guid="{2}" name="far" plainTextPath="absolute://C:/data/far.txt"/>'
+              '<PictureSource guid="{3}" name="photo" path="internal://photo.png"/></Sources>')
+    selection = selection_xml(G["sel1"], 4, 12, coding_xml(G["c1"], G["code1"]))
+    body = inline.format(G["src"], selection, G["sel2"], G["sel3"])
+    report = refi.import_file(store, make_qdpx(tmp_path / "mixed.qdpx", project_xml(body)))
+    assert imported(store) == [("inline", "trust", "Nadia", "We trust")]
+    assert "source 'far': text 'absolute://C:/data/far.txt' is outside the archive" in report.skipped
+    assert "source 'photo': PictureSource is not supported (text sources only)" in report.skipped
+
+
+def test_refi_sources_with_the_same_text_stay_apart_and_reimport_adds_nothing(store, tmp_path):
+    two = ('<Sources><TextSource guid="{0}" name="LA1 answer"><PlainTextContent>No.</PlainTextContent></TextSource>'
+           '<TextSource guid="{1}" name="LA2 answer"><PlainTextContent>No.</PlainTextContent></TextSource></Sources>')
+    qdpx = make_qdpx(tmp_path / "two.qdpx", project_xml(two.format(G["src"], G["sel1"])))
+    refi.import_file(store, qdpx)
+    assert store.source_ids() == ["la1-answer", "la2-answer"]
+    report = refi.import_file(store, qdpx)
+    assert report.sources == 0 and "source 'LA1 answer': already in the project as 'la1-answer'" in report.skipped[0]
+    assert store.source_ids() == ["la1-answer", "la2-answer"]
+
+
+def test_refi_offsets_pass_through_ipe_normalisation():
+    raw = "Cafe\u0301 staff: we trust them.\r\n\r\n"  # decomposed é, CRLF, trailing blank lines
+    text, table = refi.offset_table(raw, "codepoints")
+    assert text == "Café staff: we trust them."
+    start = raw.index("we trust")
+    assert text[table[start]:table[start + 8]] == "we trust"
+    assert table[len(raw)] == len(text)  # the trailing white space is gone
+    assert refi.offset_table("a😀b", "utf16")[1] == [0, 1, None, 2, 3]
