@@ -14,10 +14,8 @@ one.
 from __future__ import annotations
 
 import bisect
-import functools
 import itertools
 import json
-import re
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,7 +32,6 @@ __all__ = [
     "REALIST_TYPES",
     "STATUSES",
     "LIST_ATTRIBUTES",
-    "EXPORTERS",
     "Segment",
     "LinkAssessment",
     "Assessment",
@@ -51,13 +48,10 @@ __all__ = [
     "subgraph_by",
     "compare",
     "evidence_table",
-    "to_graphml",
-    "to_gexf",
-    "to_json",
-    "to_dot",
     "read_graph",
     "layout",
     "draw",
+    "flat_copy",
     "export",
     "write_outputs",
 ]
@@ -660,7 +654,7 @@ def _flatten(value):
     return "" if value is None else value
 
 
-def _flat_copy(graph: nx.DiGraph, gexf: bool = False) -> nx.DiGraph:
+def flat_copy(graph: nx.DiGraph, gexf: bool = False) -> nx.DiGraph:
     """A copy with list attributes joined by ``"; "``, nodes and edges in sorted order (GraphML and GEXF)."""
     flat = nx.DiGraph()
     flat.graph.update({k: _flatten(v) for k, v in sorted(graph.graph.items())})
@@ -674,57 +668,8 @@ def _flat_copy(graph: nx.DiGraph, gexf: bool = False) -> nx.DiGraph:
     return flat
 
 
-def to_graphml(graph: nx.DiGraph, path) -> Path:
-    """Write the graph as GraphML, list attributes joined by ``"; "`` (reload with :func:`read_graph`).
-
-    Examples
-    --------
-    >>> to_graphml(graph, "cmo.graphml")  # doctest: +SKIP
-    PosixPath('cmo.graphml')
-    """
-    path = Path(path)
-    nx.write_graphml(_flat_copy(graph), path)
-    return path
-
-
-def to_gexf(graph: nx.DiGraph, path) -> Path:
-    """Write the graph as GEXF (node labels are code names; the file's date is fixed so bytes are reproducible).
-
-    GEXF keeps no graph attributes, so ``window`` and ``chains`` are not written.
-
-    Examples
-    --------
-    >>> to_gexf(graph, "cmo.gexf")  # doctest: +SKIP
-    PosixPath('cmo.gexf')
-    """
-    path = Path(path)
-    text = "\n".join(nx.generate_gexf(_flat_copy(graph, gexf=True)))
-    text = re.sub(r'lastmodifieddate="[^"]*"', 'lastmodifieddate="2000-01-01"', text, count=1)
-    path.write_text(text + "\n", encoding="utf-8")
-    return path
-
-
-def to_json(graph: nx.DiGraph, path) -> Path:
-    """Write the graph in networkx's node-link form (``nodes`` and ``links``), sorted, keys sorted.
-
-    Examples
-    --------
-    >>> to_json(graph, "cmo.json")  # doctest: +SKIP
-    PosixPath('cmo.json')
-    """
-    path = Path(path)
-    try:
-        data = nx.node_link_data(graph, edges="links")
-    except TypeError:  # networkx < 3.4 names the keyword "link"
-        data = nx.node_link_data(graph, link="links")
-    data["nodes"] = sorted(data["nodes"], key=lambda n: str(n["id"]))
-    data["links"] = sorted(data["links"], key=lambda e: (str(e["source"]), str(e["target"])))
-    path.write_text(json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    return path
-
-
 def read_graph(path, fmt: Optional[str] = None) -> nx.DiGraph:
-    """Read a graph written by :func:`to_graphml`, :func:`to_gexf` or :func:`to_json`, list attributes restored.
+    """Read a graph written by :func:`export` as GraphML, GEXF or JSON, list attributes restored.
 
     Examples
     --------
@@ -838,55 +783,22 @@ def draw(graph: nx.DiGraph, path, fmt: str = "png", min_sources: int = 3) -> Pat
     return path
 
 
-def to_dot(graph: nx.DiGraph, path) -> Path:
-    """Write the graph as Graphviz DOT (through pydot), lists joined as strings.
-
-    Examples
-    --------
-    >>> to_dot(graph, "cmo.dot")  # doctest: +SKIP
-    PosixPath('cmo.dot')
-    """
-    path = Path(path)
-    try:
-        from networkx.drawing import nx_pydot
-    except ImportError as exc:  # pragma: no cover - pydot is a dependency
-        raise IpeError("DOT export needs pydot (pip install pydot)") from exc
-    flat = _flat_copy(graph)
-    for _, data in flat.nodes(data=True):
-        # "name" is pydot's own argument; in DOT a node's display name is its label anyway.
-        data["label"] = data.pop("name", "")
-        data.update({k: str(v) for k, v in data.items()})
-    for _, _, data in flat.edges(data=True):
-        data.update({k: str(v) for k, v in data.items()})
-    flat.graph = {k: str(v) for k, v in flat.graph.items()}
-    path.write_text(nx_pydot.to_pydot(flat).to_string(), encoding="utf-8")
-    return path
-
-
-EXPORTERS = {
-    "dot": to_dot,
-    "graphml": to_graphml,
-    "gexf": to_gexf,
-    "json": to_json,
-    "png": functools.partial(draw, fmt="png"),
-    "svg": functools.partial(draw, fmt="svg"),
-}
-
-
 def export(graph: nx.DiGraph, path, fmt: Optional[str] = None) -> Path:
-    """Write the graph in ``fmt`` (a key of ``EXPORTERS``; default: the file's suffix).
+    """Write the graph in ``fmt`` (a graph format of :mod:`ipe.exporters`; default: the file's suffix).
 
     Examples
     --------
     >>> export(graph, "cmo.gexf")  # doctest: +SKIP
     PosixPath('cmo.gexf')
     """
+    from ipe import exporters
+
     path = Path(path)
     fmt = (fmt or path.suffix.lstrip(".")).lower()
-    if fmt not in EXPORTERS:
-        raise IpeError(f"unknown graph format '{fmt}' (choose from {', '.join(EXPORTERS)})")
+    if fmt not in exporters.formats("graph"):
+        raise IpeError(f"unknown graph format '{fmt}' (choose from {', '.join(exporters.formats('graph'))})")
     path.parent.mkdir(parents=True, exist_ok=True)
-    return EXPORTERS[fmt](graph, path)
+    return exporters.get(fmt, "graph").write(graph, path)
 
 
 def write_outputs(store, codebook: Codebook, out, window="turn", min_sources: int = 2,

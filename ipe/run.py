@@ -70,7 +70,7 @@ def run(corpus_dir=None, codebook=None, out="reports", project_dir=None, jobs: i
     False), auto-code the pseudonymised text, then write every output. Running it again on the same project
     changes nothing and writes the same bytes.
     """
-    from ipe import cmo, refi, workshop
+    from ipe import cmo, workshop
     from ipe.agreement import coder_agreement
     from ipe.anonymise import pseudonymise_project
     from ipe.evaluate import evaluate
@@ -130,7 +130,7 @@ def run(corpus_dir=None, codebook=None, out="reports", project_dir=None, jobs: i
                                                 allow_identifiable=not anonymise)
         else:
             result.summary.append("No sense-check pack: no configuration is supported, partial or contested yet")
-        result.files.append(refi.export_project(store, out / "project.qdpx").path)
+        result.files.append(exporters.get("qdpx", "project").write(store, out / "project.qdpx"))
     result.files += exporters.write_report_tables(report_tables, out / "tables", ["xlsx", "md", "docx"])
     result.files += exporters.write_report_tables(report_tables, out / "tables", ["csv"])
     outputs["quote-bank"] = report_tables["quote-bank"]

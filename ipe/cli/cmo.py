@@ -8,6 +8,7 @@ import click
 import pandas as pd
 
 from ipe import cmo as graphs
+from ipe import exporters
 from ipe import project as lib
 from ipe.cli import cli, echo_table
 from ipe.errors import IpeError
@@ -175,7 +176,7 @@ def compare(ctx, attribute, values, window, coders, fmt):
 
 @cmo.command()
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--format", "fmt", type=click.Choice(list(graphs.EXPORTERS)),
+@click.option("--format", "fmt", type=click.Choice(list(exporters.formats("graph"))),
               help="Default: from the file's suffix.")
 @graph_options
 @click.pass_context

@@ -13,9 +13,9 @@ from ipe.cli import cli
 
 def _formats(value: str) -> list[str]:
     formats = [f.strip() for f in value.split(",") if f.strip()]
-    unknown = [f for f in formats if f not in exporters.REGISTRY]
+    unknown = [f for f in formats if f not in exporters.TABLE_FORMATS]
     if unknown:
-        raise click.BadParameter(f"unknown format {', '.join(unknown)} (choose from {', '.join(exporters.REGISTRY)})")
+        raise click.BadParameter(f"unknown format {', '.join(unknown)} (choose from {', '.join(exporters.TABLE_FORMATS)})")
     return formats
 
 

@@ -1,7 +1,13 @@
-"""Exporters: one module per format, each with ``FORMAT``, ``SUFFIX`` and ``write(tables, target, title)``.
+"""Exporters: one module per format behind one registry keyed by kind and format name.
 
-``tables`` maps a table name to a DataFrame; ``target`` is a path without suffix; ``write`` returns the files it
-wrote. Output is deterministic: zip-based formats get fixed timestamps.
+Each module has ``FORMAT``, ``SUFFIX``, ``KIND`` and ``write``. The signature of ``write`` follows the kind:
+
+- ``table``: ``write(tables, target, title)``: ``tables`` maps a name to a DataFrame, ``target`` is a path without
+  suffix, and it returns the files it wrote (csv, json, md, docx, xlsx);
+- ``graph``: ``write(graph, path)`` for a CMO ``networkx.DiGraph`` (graphml, gexf, json, dot, png, svg);
+- ``project``: ``write(store, path)`` for a whole project (qdc, qdpx).
+
+Output is deterministic: zip-based formats get fixed timestamps.
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ import zipfile
 from pathlib import Path
 
 FIXED_TIME = _dt.datetime(2000, 1, 1, 0, 0, 0)
-_MODULES = ("csv", "json", "md", "docx", "xlsx")
+_MODULES = ("csv", "json", "md", "docx", "xlsx", "graphml", "gexf", "graphjson", "dot", "png", "svg", "qdc", "qdpx")
 
 
 def fix_zip_timestamps(path: Path) -> None:
@@ -56,22 +62,30 @@ def _load() -> dict:
     registry = {}
     for name in _MODULES:
         module = importlib.import_module(f"ipe.exporters.{name}")
-        registry[module.FORMAT] = module
+        registry[(module.KIND, module.FORMAT)] = module
     return registry
 
 
+# Loaded after the helpers above, which the exporter modules import.
 REGISTRY = _load()
-TABLE_FORMATS = tuple(REGISTRY)
 
 
-def get(fmt: str):
-    """The exporter module for a format name."""
+def formats(kind: str = "table") -> tuple:
+    """The format names of one kind of exporter, in registry order."""
+    return tuple(fmt for k, fmt in REGISTRY if k == kind)
+
+
+TABLE_FORMATS = formats("table")
+
+
+def get(fmt: str, kind: str = "table"):
+    """The exporter module for a format name of a kind."""
     try:
-        return REGISTRY[fmt]
+        return REGISTRY[(kind, fmt)]
     except KeyError:
         from ipe.errors import IpeError
 
-        raise IpeError(f"unknown format '{fmt}' (choose from {', '.join(REGISTRY)})") from None
+        raise IpeError(f"unknown {kind} format '{fmt}' (choose from {', '.join(formats(kind))})") from None
 
 
 def write(fmt: str, tables: dict, target, title: str = "") -> list[Path]:

@@ -4,6 +4,7 @@ from pathlib import Path
 
 FORMAT = "csv"
 SUFFIX = ".csv"
+KIND = "table"
 
 
 def write(tables: dict, target: Path, title: str = "") -> list[Path]:

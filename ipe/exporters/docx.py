@@ -6,6 +6,7 @@ from ipe.exporters import FIXED_TIME, cell_text, fix_zip_timestamps
 
 FORMAT = "docx"
 SUFFIX = ".docx"
+KIND = "table"
 TABLE_STYLE = "Light Grid Accent 1"
 
 

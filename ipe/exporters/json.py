@@ -5,6 +5,7 @@ from pathlib import Path
 
 FORMAT = "json"
 SUFFIX = ".json"
+KIND = "table"
 
 
 def write(tables: dict, target: Path, title: str = "") -> list[Path]:

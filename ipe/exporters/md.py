@@ -6,6 +6,7 @@ from ipe.exporters import cell_text
 
 FORMAT = "md"
 SUFFIX = ".md"
+KIND = "table"
 
 
 def _cell(value) -> str:

@@ -6,6 +6,7 @@ from ipe.exporters import FIXED_TIME, cell_text, fix_zip_timestamps
 
 FORMAT = "xlsx"
 SUFFIX = ".xlsx"
+KIND = "table"
 WRAP_OVER = 60
 
 

@@ -1,0 +1,16 @@
+"""GraphML: the CMO graph for Gephi or networkx; list attributes joined by ``"; "`` (``cmo.read_graph`` restores them)."""
+
+from pathlib import Path
+
+FORMAT = "graphml"
+SUFFIX = ".graphml"
+KIND = "graph"
+
+
+def write(graph, path: Path) -> Path:
+    import networkx as nx
+
+    from ipe.cmo import flat_copy
+
+    nx.write_graphml(flat_copy(graph), path)
+    return Path(path)
