@@ -8,7 +8,6 @@ import getpass
 import hashlib
 import json
 import os
-import shutil
 import sqlite3
 from pathlib import Path
 from typing import Iterable, Iterator, Optional
@@ -364,8 +363,6 @@ class Store:
 
     def logical_checksum(self) -> str:
         """A hash of every table's rows (not of the file), to prove a failed command changed nothing."""
-        import hashlib
-
         digest = hashlib.sha256()
         tables = [r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")]
         for table in tables:

@@ -1,6 +1,5 @@
 """Faults and concurrent use lose nothing: SIGKILL during coding, two writers at once."""
 
-import os
 import shutil
 import signal
 import subprocess
