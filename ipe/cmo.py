@@ -16,6 +16,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import json
+import re
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,7 +59,9 @@ __all__ = [
 
 REALIST_TYPES = ("context", "mechanism", "outcome")
 STATUSES = ("supported", "partial", "contested", "no evidence")
-LIST_ATTRIBUTES = ("agencies", "coders", "evidence", "windows", "configurations", "chains")
+LIST_ATTRIBUTES = ("agencies", "coders", "evidence", "windows", "negated_windows", "configurations", "chains")
+# A coded quote holding one of these negates what it says ("information was not shared", "nobody asked me").
+NEGATION = re.compile(r"\b(?:not|never|no|nobody|nothing|none|neither|nor|cannot|without)\b|n't\b", re.I)
 LIST_SEPARATOR = "; "
 _ORDER = {t: i for i, t in enumerate(REALIST_TYPES)}
 
@@ -344,8 +347,9 @@ def build_graph(store, codebook: Codebook, window="turn", coders: Optional[Itera
     -------
     networkx.DiGraph
         Nodes: every context, mechanism and outcome code, with ``type``, ``name``, ``mechanism`` (``resource``,
-        ``response`` or ``""``), ``segments`` (its codings) and ``windows`` (``source#window`` keys where it is
-        coded). Edges: every link with evidence, with ``segments``, ``sources``, ``cases`` (distinct ``case``
+        ``response`` or ``""``), ``segments`` (its codings), ``windows`` (``source#window`` keys where it is
+        coded) and ``negated_windows`` (those where a coding of it is a negated quote). Edges: every link with
+        evidence, with ``segments``, ``sources``, ``cases`` (distinct ``case``
         attributes), ``participants`` (distinct ``participant`` attributes, or sources without one),
         ``agencies``, ``coders``, ``evidence`` (the coding references, sorted), ``windows``, ``configurations``
         (ids naming the link, see :func:`named_links`) and ``hypothesised`` (named by a configuration). The graph
@@ -366,14 +370,18 @@ def build_graph(store, codebook: Codebook, window="turn", coders: Optional[Itera
                        chains=sorted(f"{t.chain_from}->{t.id}" for t in codebook.theory if t.chain_from))
     counts: dict[str, int] = {}
     present: dict[str, set] = {}
+    negated: dict[str, set] = {}
     for sid, rows in placed.items():
         for c, ids in rows:
             counts[c.code_id] = counts.get(c.code_id, 0) + 1
             present.setdefault(c.code_id, set()).update(_window_key(sid, w) for w in ids)
+            if NEGATION.search(c.quote or ""):
+                negated.setdefault(c.code_id, set()).update(_window_key(sid, w) for w in ids)
     for cid in sorted(nodes):
         code = nodes[cid]
         graph.add_node(cid, type=code.type, name=code.name, mechanism=code.mechanism or "",
-                       segments=counts.get(cid, 0), windows=sorted(present.get(cid, ()), key=_key_order))
+                       segments=counts.get(cid, 0), windows=sorted(present.get(cid, ()), key=_key_order),
+                       negated_windows=sorted(negated.get(cid, ()), key=_key_order))
     for (src, dst), group in itertools.groupby(_segments(placed, nodes), key=lambda g: (g.src, g.dst)):
         group = list(group)
         sids = {g.source_id for g in group}
@@ -417,7 +425,9 @@ def assess(graph: nx.DiGraph, codebook: Codebook, min_sources: int = 2, min_case
     least ``min_sources`` sources from at least ``min_cases`` cases. The configuration's *evidence windows* are
     the windows holding a segment of any of its links. An evidence window is *contested* when a code listed in
     ``contradicts`` of the configuration's context or outcome code (and not itself part of the configuration) is
-    coded in the same window. *Contesting sources* are the sources with a contested evidence window;
+    coded in the same window, or when the configuration's outcome is coded there in a negated quote (one holding
+    "not", "n't", "never", "no", "nobody", "nothing", "none", "neither", "nor", "cannot" or "without": the
+    outcome was talked about as not happening). *Contesting sources* are the sources with a contested evidence window;
     *supporting sources* are the sources with an uncontested one (a source may be both). The status is:
 
     - ``"no evidence"``: no link of the configuration has a segment;
@@ -463,6 +473,8 @@ def assess(graph: nx.DiGraph, codebook: Codebook, min_sources: int = 2, min_case
             [*getattr(codes.get(t.context), "contradicts", ()), *getattr(codes.get(t.outcome), "contradicts", ())]
         ) if x not in members and x in graph]
         against = set().union(*(_as_list(graph.nodes[x].get("windows")) for x in contradicting)) & windows
+        if t.outcome in graph:
+            against |= set(_as_list(graph.nodes[t.outcome].get("negated_windows"))) & windows
         contesting = {_source_of_key(k) for k in against}
         supporting = {_source_of_key(k) for k in windows - against}
         if not any(link.segments for link in links):

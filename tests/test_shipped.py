@@ -109,3 +109,24 @@ def test_ipe_run_offline_leaves_no_identifier_in_any_output(tmp_path, monkeypatc
     leaks += [(p.name, n) for p, t in texts.items() for n in names if re.search(rf"\b{re.escape(n)}\b", t)]
     assert leaks == []
     assert any(line.startswith("Pseudonymised:") for line in result.summary)
+
+
+def test_by_model_comparison_shows_the_contrasts_the_corpus_was_written_with(shipped):
+    from ipe import cmo
+
+    _, cb = project.current_codebook(shipped)
+    risk = cmo.subgraph_by(shipped, cb, "mash_model", "risk-focused")
+    needs = cmo.subgraph_by(shipped, cb, "mash_model", "needs-and-planning")
+    table = cmo.compare(risk, needs, ("risk", "needs"))
+
+    def evidence(code):
+        rows = table[(table["from"] == code) | (table["to"] == code)]
+        return rows["sources_risk"].sum(), rows["sources_needs"].sum()
+
+    for code in ("out-bounced-back", "ctx-workforce-turnover"):
+        r, n = evidence(code)
+        assert r > n, (code, r, n)
+    for code in ("out-swift-needs-assessment", "out-escalation-prevented", "out-parents-informed",
+                 "out-confidence-wellbeing"):
+        r, n = evidence(code)
+        assert n > r, (code, r, n)
