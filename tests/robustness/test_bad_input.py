@@ -13,6 +13,7 @@ from ipe.cli import cli
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 BOOK = (FIXTURES / "mini-codebook.yaml").read_text()
+SURVEY = (FIXTURES / "survey" / "survey.csv").read_bytes()
 
 
 def docx_bytes(paragraphs=()):
@@ -93,6 +94,20 @@ CASES = [
      ["agree", "matrix", "FILE", "--level", "interval"], "line 2: 'x' is not a number"),
     ("cp1252 manifest with undefined byte", "m5.csv", b"file,case\ncolon.txt,caf\x81\n",
      ["import", "CORPUS", "--manifest", "FILE"], "neither UTF-8 nor Windows-1252"),
+    ("survey with text in a Likert column", "sv.csv",
+     SURVEY.replace(b"B2,Bramwell,yes,5,", b"B2,Bramwell,yes,lots,"),
+     ["survey", "import", "FILE", "--id-column", "LA", "--map", str(FIXTURES / "survey" / "map.yaml")], "lots"),
+    ("survey missing its id column", "sv2.csv", SURVEY.replace(b"LA,name", b"XX,name"),
+     ["survey", "import", "FILE", "--id-column", "LA", "--map", str(FIXTURES / "survey" / "map.yaml")], "LA"),
+    ("qdpx escaping its folder (zip-slip)", "slip.qdpx",
+     zip_bytes({"project.qde": "<Project/>", "../../evil.txt": "x"}), ["refi", "import", "FILE"], "slip.qdpx"),
+    ("qdpx that is not a zip", "plain.qdpx", b"not a zip at all", ["refi", "import", "FILE"], "plain.qdpx"),
+    ("qdpx with an XML entity bomb", "bomb.qdpx",
+     zip_bytes({"project.qde": '<?xml version="1.0"?><!DOCTYPE p [<!ENTITY a "aaaaaaaaaa">'
+                               '<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]><Project>&b;</Project>'}),
+     ["refi", "import", "FILE"], "bomb.qdpx"),
+    ("filled pack that is not a pack", "letter.docx", docx_bytes(["Dear colleague, thanks for coming."]),
+     ["pack", "ingest", "FILE"], "not an ipe workshop pack"),
 ]
 
 
