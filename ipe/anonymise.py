@@ -881,7 +881,8 @@ def _review_rows(source_id: str, chosen: list) -> list[ReviewRow]:
 
 
 def pseudonymise_project(store, project_dir, names=None, orgs=None, model: Optional[str] = None,
-                         dry_run: bool = False, actor: Optional[str] = None) -> PseudonymReport:
+                         dry_run: bool = False, actor: Optional[str] = None,
+                         progress=lambda items, **kw: items) -> PseudonymReport:
     """Replace identifiers in every source with pseudonyms, in one transaction; return the review report.
 
     Parameters
@@ -917,7 +918,8 @@ def pseudonymise_project(store, project_dir, names=None, orgs=None, model: Optio
     report = PseudonymReport(dry_run=dry_run, key_path=key_path(project_dir))
 
     def run() -> None:
-        for src in store.iter_sources():
+        ids = store.source_ids()
+        for src in progress(store.iter_sources(ids), label="Pseudonymising", length=len(ids)):
             report.sources += 1
             codings = store.codings(sources=[src.id], status=None)
             participant = attributes.get(src.id, {}).get("participant")

@@ -102,7 +102,7 @@ def run(corpus_dir=None, codebook=None, out="reports", project_dir=None, jobs: i
         if imported:
             result.summary.append(f"Gold codings imported for {', '.join(human)}")
         if anonymise:
-            pseudonyms = pseudonymise_project(store, folder)
+            pseudonyms = pseudonymise_project(store, folder, progress=progress)
             result.summary.append(f"Pseudonymised: {pseudonyms.summary()} (key: {folder / 'pseudonym-key.json'})")
         else:
             result.summary.append("Warning: not pseudonymised (--no-anonymise): the outputs quote identifiable text")

@@ -6,7 +6,7 @@ import click
 
 from ipe import anonymise as lib
 from ipe import project
-from ipe.cli import cli
+from ipe.cli import cli, progress_factory
 from ipe.store import resolve_project
 
 
@@ -20,8 +20,9 @@ from ipe.store import resolve_project
 @click.option("--report", "report_file", type=click.Path(dir_okay=False),
               help="Write the review report (it names identifiers; created owner-only) to this CSV.")
 @click.option("--destroy-key", is_flag=True, help="Delete the pseudonym key, and do nothing else.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @click.pass_context
-def anonymise(ctx, names, orgs, model, dry_run, report_file, destroy_key):
+def anonymise(ctx, names, orgs, model, dry_run, report_file, destroy_key, quiet):
     """Replace names, contact details and other identifiers in every source with pseudonyms.
 
     Codings, turns and sentences move with the text. The key (identifier to pseudonym) is written to
@@ -40,7 +41,8 @@ def anonymise(ctx, names, orgs, model, dry_run, report_file, destroy_key):
             existed = lib.destroy_key(store, folder)
             click.echo("Pseudonym key deleted" if existed else "No pseudonym key to delete")
             return
-        report = lib.pseudonymise_project(store, folder, names, orgs, model, dry_run)
+        report = lib.pseudonymise_project(store, folder, names, orgs, model, dry_run,
+                                          progress=progress_factory(quiet))
     for source, kind, count in _per_source(report):
         click.echo(f"{source:>14}  {kind:<12} {count}")
     for row in report.candidates:
