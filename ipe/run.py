@@ -102,7 +102,10 @@ def run(corpus_dir=None, codebook=None, out="reports", project_dir=None, jobs: i
         if imported:
             result.summary.append(f"Gold codings imported for {', '.join(human)}")
         if anonymise:
-            pseudonyms = pseudonymise_project(store, folder, progress=progress)
+            # Names and organisations a researcher confirmed from an earlier review report, if the corpus has them.
+            names, orgs = (corpus_dir / f for f in ("names.csv", "orgs.csv"))
+            pseudonyms = pseudonymise_project(store, folder, names if names.is_file() else None,
+                                              orgs if orgs.is_file() else None, progress=progress)
             result.summary.append(f"Pseudonymised: {pseudonyms.summary()} (key: {folder / 'pseudonym-key.json'})")
         else:
             result.summary.append("Warning: not pseudonymised (--no-anonymise): the outputs quote identifiable text")

@@ -105,16 +105,28 @@ def _cell_text(cell, text: str, bold: bool = False) -> None:
     run.bold = bold
 
 
+def _new_page(paragraph):
+    """Start ``paragraph`` on a new page (a property of the paragraph, so no empty page when text ends a page)."""
+    paragraph.paragraph_format.page_break_before = True
+    return paragraph
+
+
 def _response_table(document, header: str, rows: list[str], answer: str = EMPTY_BOX):
+    from docx.enum.table import WD_ROW_HEIGHT_RULE
+    from docx.shared import Cm
+
     table = document.add_table(rows=0, cols=2)
     table.style = TABLE_STYLE
     first = table.add_row().cells
     _cell_text(first[0], header, bold=True)
     _cell_text(first[1], "Mark one box with X" if answer == EMPTY_BOX else "")
     for label in rows:
-        cells = table.add_row().cells
-        _cell_text(cells[0], label)
-        _cell_text(cells[1], answer if label in RESPONSES else "")
+        row = table.add_row()
+        _cell_text(row.cells[0], label)
+        _cell_text(row.cells[1], answer if label in RESPONSES else "")
+        if label not in RESPONSES:
+            # Room to write by hand on a printed copy.
+            row.height, row.height_rule = Cm(2.5), WD_ROW_HEIGHT_RULE.AT_LEAST
     return table
 
 
@@ -128,7 +140,6 @@ def build_pack(store, codebook: Codebook, out, statuses=("supported", "partial",
     ``allow_identifiable``.
     """
     import docx
-    from docx.enum.text import WD_BREAK
     from docx.shared import Pt
 
     if store.get_meta("pseudonymised") != "yes" and not allow_identifiable:
@@ -180,22 +191,19 @@ def build_pack(store, codebook: Codebook, out, statuses=("supported", "partial",
             small = document.add_paragraph(f"Pack id: {ident}" + (f" copy {copy}" if copy else ""))
             for run in small.runs:
                 run.font.size = Pt(7)
-            small.add_run().add_break(WD_BREAK.PAGE)
-            document.add_heading("The emerging programme theory", level=1)
-            document.add_picture(str(picture), width=docx.shared.Inches(6))
+            _new_page(document.add_heading("The emerging programme theory", level=1))
+            document.add_picture(str(picture), **_fit(picture, width=6.0, height=7.0))
             document.add_paragraph(theory_summary(assessments, chosen))
             for a in chosen:
                 config = statements[a.id]
-                document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
-                document.add_heading(f"{a.id}: {names[config.context]} → {names[config.outcome]}", level=1)
+                _new_page(document.add_heading(f"{a.id}: {names[config.context]} → {names[config.outcome]}", level=1))
                 document.add_paragraph(config.statement)
                 rows = by_ref.loc[[r for r in sorted(set(a.evidence)) if r in by_ref.index]].reset_index()
                 document.add_paragraph(evidence_in_words(rows) + ".", style="Intense Quote")
                 for quote, role in _short_quotes(rows):
                     document.add_paragraph(f"\u201c{quote}\u201d \u2014 {role}", style="Quote")
                 _response_table(document, f"Response to {a.id}", [*RESPONSES, FIT_ROW, DIFFERENT_ROW, MISSING_ROW])
-            document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
-            document.add_heading("Anything else", level=1)
+            _new_page(document.add_heading("Anything else", level=1))
             _response_table(document, "About you", ["Anything else?", "Your agency (optional, no names)",
                                                     "Your MASH model (optional): risk-focused / hybrid / needs and planning"],
                             answer="")
@@ -204,6 +212,15 @@ def build_pack(store, codebook: Codebook, out, statuses=("supported", "partial",
             fix_zip_timestamps(path)
             files.append(path)
     return files
+
+
+def _fit(png: Path, width: float, height: float) -> dict:
+    """The one size argument that fits a PNG inside ``width`` × ``height`` inches, keeping its proportions."""
+    from docx.shared import Inches
+
+    header = png.read_bytes()[16:24]  # the PNG IHDR chunk: width and height, big-endian
+    w, h = int.from_bytes(header[:4], "big"), int.from_bytes(header[4:], "big")
+    return {"width": Inches(width)} if w / h >= width / height else {"height": Inches(height)}
 
 
 def theory_summary(assessments: list, chosen: list) -> str:
