@@ -406,10 +406,10 @@ def test_refi_refuses_zip_slip(store, tmp_path):
 
 def test_refi_refuses_zip_bombs(store, tmp_path, monkeypatch):
     bomb = make_qdpx(tmp_path / "bomb.qdpx", project_xml(""), extra=[("sources/big.txt", b"0" * 2_000_000)])
-    monkeypatch.setattr(refi, "MAX_UNCOMPRESSED", 1_000_000)
+    monkeypatch.setattr(refi.archive, "MAX_UNCOMPRESSED", 1_000_000)
     refused(store, bomb, "unpacks to")
     many = make_qdpx(tmp_path / "many.qdpx", project_xml(""), extra=[(f"sources/{i}.txt", b"") for i in range(30)])
-    monkeypatch.setattr(refi, "MAX_ENTRIES", 20)
+    monkeypatch.setattr(refi.archive, "MAX_ENTRIES", 20)
     refused(store, many, "too many entries")
 
 

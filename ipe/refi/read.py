@@ -1,0 +1,548 @@
+"""Importing REFI-QDA projects and codebooks into an ipe project, in one transaction."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+from ipe.errors import SourceError
+from ipe.refi import archive as limits
+from ipe.refi.archive import _Archive, _safe_name, parse_xml
+from ipe.refi.common import (
+    _ID_LINE,
+    _RGB,
+    _TYPE_PREFIX,
+    AUTO_CODER,
+    DEFAULT_EXCLUDE,
+    DEFAULT_INCLUDE,
+    DEFAULT_USER,
+    META_NAME,
+    ImportReport,
+    RefiError,
+    _norm_guid,
+    _slug,
+    _unique,
+)
+from ipe.refi.offsets import choose_unit, decode_raw
+
+# -- import: reading the document ------------------------------------------------------------------------------------
+
+
+def _kids(element, tag: str) -> list:
+    return [c for c in element if c.tag == tag]
+
+
+def _kid(element, tag: str):
+    for c in element:
+        if c.tag == tag:
+            return c
+    return None
+
+
+def _text(element, tag: str) -> str:
+    found = _kid(element, tag)
+    return (found.text or "") if found is not None else ""
+
+
+def _read_codes(root) -> tuple[list, dict]:
+    """Codes depth-first as dicts, and sets: set name -> member code GUIDs."""
+    codes = []
+
+    def walk(element, parent):
+        for code in _kids(element, "Code"):
+            codes.append({
+                "guid": _norm_guid(code.get("guid")), "name": (code.get("name") or "").strip(),
+                "description": _text(code, "Description"), "color": code.get("color"), "parent": parent,
+                "element": code,
+            })
+            walk(code, codes[-1]["guid"])
+
+    book = root if root.tag == "CodeBook" else _kid(root, "CodeBook")
+    if book is not None and _kid(book, "Codes") is not None:
+        walk(_kid(book, "Codes"), None)
+    sets = {}
+    for holder in (root, book):
+        sets_element = _kid(holder, "Sets") if holder is not None else None
+        for s in _kids(sets_element, "Set") if sets_element is not None else []:
+            members = [_norm_guid(m.get("targetGUID") or m.get("guid")) for m in _kids(s, "MemberCode")]
+            sets.setdefault((s.get("name") or "").strip().lower(), set()).update(m for m in members if m)
+    return codes, sets
+
+
+def _build_codebook(codes: list, sets: dict, types: dict, quotes: dict, name: str, path: Path, report: ImportReport):
+    """An ipe codebook (validated) from REFI codes; returns ``(codebook, guid -> code id)``."""
+    import yaml
+
+    from ipe import codebook as codebook_module
+    from ipe.records import CODE_TYPES
+
+    set_type = {g: t for t, members in sets.items() if t in CODE_TYPES for g in members}
+    taken, ids, seen_guids, entries = set(), {}, set(), []
+    unused = set(types)
+    for raw in codes:
+        label = f"code '{raw['name'] or raw['guid']}'"
+        if raw["guid"] is None or raw["guid"] in seen_guids:
+            report.skip(label, "missing or repeated GUID")
+            continue
+        seen_guids.add(raw["guid"])
+        description = raw["description"].strip()
+        id_line = _ID_LINE.search(description)
+        wanted = None
+        if id_line:
+            description = description[:id_line.start()].rstrip()
+            wanted = id_line.group("id")
+        if wanted is None or wanted in taken:
+            wanted = _slug(raw["name"], "code")
+        cid = _unique(wanted, taken)
+        ids[raw["guid"]] = cid
+        prefix = _TYPE_PREFIX.match(description)
+        hint_type = prefix.group("type") if prefix and prefix.group("type") in CODE_TYPES else set_type.get(raw["guid"])
+        hint_kind = prefix.group("kind") if prefix else None
+        key = raw["guid"] if raw["guid"] in types else raw["name"]
+        unused.discard(key)
+        spec = types.get(key) or {}
+        if isinstance(spec, str):
+            spec = {"type": spec}
+        wanted_type = spec.get("type", hint_type) or "theme"
+        kind = None
+        if ":" in wanted_type:
+            wanted_type, kind = wanted_type.split(":", 1)
+        kind = spec.get("mechanism", kind if spec.get("type") else hint_kind)
+        entry = {"id": cid, "name": raw["name"] or cid, "type": "theme"}
+        if raw["parent"] in ids:
+            entry["parent"] = ids[raw["parent"]]
+        colour = raw["color"]
+        if colour:
+            if _RGB.match(colour):
+                digits = colour[1:] if len(colour) == 7 else "".join(ch * 2 for ch in colour[1:])
+                entry["colour"] = f"#{digits.upper()}"
+            else:
+                report.skip(f"{label} colour", f"'{colour}' is not #RRGGBB")
+        final = "theme"
+        if wanted_type not in CODE_TYPES:
+            report.skip(f"{label} type", f"'{wanted_type}' is not an ipe type; kept as theme")
+        elif wanted_type != "theme":
+            examples = spec.get("examples") or quotes.get(raw["guid"], [])[:2]
+            if not spec.get("rules"):
+                report.skip(f"{label} type {wanted_type}", "no rules given (use --types with rules); kept as theme")
+            elif not examples:
+                report.skip(f"{label} type {wanted_type}", "no examples given or coded; kept as theme")
+            else:
+                final = wanted_type
+                entry.update(type=final, rules=spec["rules"], examples=list(examples))
+                if final == "mechanism" and kind:
+                    entry["mechanism"] = kind
+        if final != "theme" or hint_type in (None, "theme"):
+            description = _TYPE_PREFIX.sub("", description, count=1) if prefix else description
+        elif not prefix:
+            description = f"[{hint_type}] {description}"  # the type came from a Set: keep it where it shows
+        entry["description"] = description.strip() or entry["name"]
+        entry["include"] = spec.get("include", DEFAULT_INCLUDE)
+        entry["exclude"] = spec.get("exclude", DEFAULT_EXCLUDE)
+        entries.append(entry)
+    for key in sorted(unused):
+        report.skip(f"types map entry '{key}'", "no code of that name or GUID in the file")
+    if not entries:
+        return None, ids
+    document = {"name": name, "description": f"Imported from {path.name} (REFI-QDA).", "codes": entries}
+    text = yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=120)
+    return codebook_module.loads(text, f"{path} (codebook)"), ids
+
+
+def _value(element) -> Optional[str]:
+    for tag in ("TextValue", "BooleanValue", "IntegerValue", "FloatValue", "DateValue", "DateTimeValue"):
+        found = _kid(element, tag)
+        if found is not None and (found.text or "").strip():
+            return found.text.strip()
+    return None
+
+
+def _variable_map(root, variables: dict) -> dict:
+    out = {}
+    for vv in _kids(root, "VariableValue"):
+        ref = _kid(vv, "VariableRef")
+        key = variables.get(_norm_guid(ref.get("targetGUID"))) if ref is not None else None
+        value = _value(vv)
+        if key and value is not None:
+            out[key] = value
+    return out
+
+
+def _load_types(path) -> dict:
+    from ipe import codebook as codebook_module
+
+    if path is None:
+        return {}
+    data = codebook_module.parse_yaml(codebook_module.read_text(Path(path)), str(path)) or {}
+    if not isinstance(data, dict):
+        raise RefiError(path, "the types map must map code names or GUIDs to types")
+    out = {}
+    for key, value in data.items():
+        if not isinstance(value, (str, dict)):
+            raise RefiError(path, f"'{key}': give a type, or a mapping with type, rules and examples")
+        out[_norm_guid(str(key)) or str(key)] = value
+    return out
+
+
+# -- import ----------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Plan:
+    """Everything read from a file before anything is written."""
+
+    codebook: object = None
+    code_ids: dict = field(default_factory=dict)
+    users: dict = field(default_factory=dict)  # guid -> coder name
+    sources: list = field(default_factory=list)  # ipe Source records
+    codings: list = field(default_factory=list)  # (source id, start, end, code guid, coder)
+    memos: list = field(default_factory=list)  # (kind, target or coding key, author, text)
+    cases: int = 0
+    name: str = ""
+
+
+def import_file(store, path, types=None, actor: Optional[str] = None) -> ImportReport:
+    """Import a REFI-QDA project (``.qdpx``) or codebook (``.qdc``) into the project, all in one transaction.
+
+    Parameters
+    ----------
+    store : ipe.store.Store
+    path : the ``.qdpx`` or ``.qdc`` file.
+    types : optional YAML file mapping code names or GUIDs to a realist type (``context``) or to a mapping with
+        ``type``, ``rules`` and optionally ``examples``, ``mechanism``, ``include``, ``exclude``.
+
+    Returns
+    -------
+    ImportReport
+        Counts of what was added, the offset unit used per source, and every skipped item with its reason.
+
+    Raises
+    ------
+    RefiError
+        For an unsafe or malformed file; nothing is written.
+    """
+    path = Path(path)
+    report = ImportReport(path=path)
+    type_map = _load_types(types)
+    suffix = path.suffix.lower()
+    if suffix == ".qdc":
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise RefiError(path, f"cannot read the file ({exc.strerror})") from None
+        if len(data) > limits.MAX_UNCOMPRESSED:
+            raise RefiError(path, "file too large, refused")
+        root = parse_xml(data, str(path))
+        if root.tag != "CodeBook":
+            raise RefiError(path, f"not a REFI-QDA codebook (root element '{root.tag}')")
+        plan = _Reader(store, root, None, path, type_map, report).read()
+    elif suffix in (".qdpx", ".zip"):
+        with _Archive(path) as archive:
+            entry = archive.project_entry()
+            root = parse_xml(archive.read(entry), f"{path}:{entry.filename}")
+            if root.tag != "Project":
+                raise RefiError(path, f"not a REFI-QDA project (root element '{root.tag}')")
+            plan = _Reader(store, root, archive, path, type_map, report).read()
+    else:
+        raise RefiError(path, "give a .qdpx (project) or .qdc (codebook) file")
+    _write(store, plan, path, report, actor)
+    return report
+
+
+class _Reader:
+    """Reads a parsed QDA-XML document into a :class:`_Plan`, one section at a time; writes nothing."""
+
+    def __init__(self, store, root, archive, path: Path, type_map: dict, report: ImportReport):
+        self.store, self.root, self.archive, self.path = store, root, archive, path
+        self.type_map, self.report = type_map, report
+        self.plan = _Plan(name=root.get("name") or "")
+        self.origin = root.get("origin") or ""
+        self.variables: dict[str, str] = {}  # variable guid -> attribute name
+        self.case_attrs: dict[str, dict] = {}  # source guid -> attributes from its case
+        self.note_targets: dict[str, list] = {}  # note guid -> [(kind, target)]
+        self.quotes: dict[str, list] = {}  # code guid -> coded texts (examples for --types)
+        self.raw_codings: list = []  # (source id, start, end, code guid, user guid)
+
+    def read(self) -> _Plan:
+        self.users()
+        self.cases()
+        self.sources()
+        self.codebook()
+        self.codings()
+        self.notes()
+        return self.plan
+
+    def section(self, holder: str, item: str) -> list:
+        found = _kid(self.root, holder)
+        return _kids(found, item) if found is not None else []
+
+    def refer(self, note_ref, target: tuple) -> None:
+        self.note_targets.setdefault(_norm_guid(note_ref.get("targetGUID")), []).append(target)
+
+    def coder(self, user_guid: Optional[str]) -> str:
+        if user_guid is None:
+            return DEFAULT_USER
+        return self.plan.users.setdefault(user_guid, f"user-{user_guid[:8]}")
+
+    def users(self) -> None:
+        for user in self.section("Users", "User"):
+            guid = _norm_guid(user.get("guid"))
+            if guid:
+                self.plan.users[guid] = (user.get("name") or user.get("id") or f"user-{guid[:8]}").strip()
+
+    def cases(self) -> None:
+        for var in self.section("Variables", "Variable"):
+            if _norm_guid(var.get("guid")) and var.get("name"):
+                self.variables[_norm_guid(var.get("guid"))] = var.get("name").strip()
+        for case in self.section("Cases", "Case"):
+            self.plan.cases += 1
+            name = (case.get("name") or case.get("guid") or "").strip()
+            values = _variable_map(case, self.variables)
+            for ref in _kids(case, "SourceRef"):
+                sguid = _norm_guid(ref.get("targetGUID"))
+                if sguid in self.case_attrs:
+                    self.report.skip(f"case '{name}'", f"source {sguid} is already in case "
+                                     f"'{self.case_attrs[sguid]['case']}'; kept there")
+                else:
+                    self.case_attrs[sguid] = {**values, "case": name}
+            for ref in _kids(case, "NoteRef"):
+                self.refer(ref, ("project", f"case {name}"))
+
+    def sources(self) -> None:
+        from ipe.nlp import pipeline
+
+        nlp = pipeline(None, lemmas=False)
+        existing = self.store.source_hashes()
+        taken = set(existing)
+        found = _kid(self.root, "Sources")
+        for element in list(found) if found is not None else []:
+            self.source(element, nlp, taken, existing)
+
+    def source(self, element, nlp, taken: set, existing: dict) -> None:
+        from ipe import corpus
+        from ipe.records import Source
+
+        sguid = _norm_guid(element.get("guid"))
+        label = f"source '{element.get('name') or sguid}'"
+        if element.tag != "TextSource":
+            self.report.skip(label, f"{element.tag} is not supported (text sources only)")
+            return
+        raw = _source_text(element, self.archive, self.path, label, self.report)
+        if raw is None:
+            return
+        selections = []
+        for sel in _kids(element, "PlainTextSelection"):
+            try:
+                selections.append({"start": int(sel.get("startPosition")), "end": int(sel.get("endPosition")),
+                                   "name": sel.get("name"), "element": sel})
+            except (TypeError, ValueError):
+                self.report.skip(f"{label} selection {sel.get('guid')}", "positions are not whole numbers")
+        unit, text, table = choose_unit(raw, selections, self.origin)
+        if not text:
+            self.report.skip(label, "empty text")
+            return
+        name = (element.get("name") or sguid or "source").strip()
+        id_line = _ID_LINE.search(_text(element, "Description"))
+        digest = corpus.content_hash(text)
+        wanted = id_line.group("id") if id_line else corpus.source_id_for(Path(name))
+        if existing.get(wanted) == digest:
+            sid = wanted
+            self.report.skip(label, f"already in the project as '{sid}' (same text); codings go to it")
+        else:
+            if wanted in taken:
+                self.report.skip(label, f"source id '{wanted}' is taken; imported as a new id")
+            sid = _unique(wanted, taken)
+            attrs = {**self.case_attrs.get(sguid, {}), **_variable_map(element, self.variables)}
+            turns = corpus.assign_roles(corpus.split_turns(text), {}, attrs.get("role") or None)
+            attrs.setdefault("data_type", "interview" if any(t.speaker for t in turns) else "document")
+            self.plan.sources.append(Source(
+                id=sid, name=name, text=text, format="refi", content_hash=digest, attributes=attrs, turns=turns,
+                sentences=corpus.split_sentences(text, turns, nlp), path=f"{self.path}#{name}",
+            ))
+            self.report.unit[sid] = unit
+        for ref in _kids(element, "NoteRef"):
+            self.refer(ref, ("source", sid))
+        user = _norm_guid(element.get("creatingUser"))
+        for sel in selections:
+            self.selection(sel, sid, text, table, unit, label, user)
+        for coding in _kids(element, "Coding"):  # a coding of the whole source
+            self.coding(coding, sid, 0, len(text), text, user)
+
+    def selection(self, sel: dict, sid: str, text: str, table: list, unit: str, label: str, source_user) -> None:
+        where = f"{label} selection {sel['start']}-{sel['end']}"
+        s, e = sel["start"], sel["end"]
+        if not (0 <= s <= e < len(table)) or table[s] is None or table[e] is None:
+            self.report.skip(where, f"outside the text or inside a character ({unit})")
+            return
+        a, b = table[s], table[e]
+        if b <= a:
+            self.report.skip(where, "zero-length selection")
+            return
+        element = sel["element"]
+        user = _norm_guid(element.get("creatingUser")) or source_user
+        keys = [self.coding(coding, sid, a, b, text, user) for coding in _kids(element, "Coding")]
+        for ref in _kids(element, "NoteRef"):
+            self.refer(ref, ("coding", keys[0]) if keys else ("source", sid))
+        memo = _text(element, "Description").strip()
+        if not keys:
+            kept = "; its description kept as a memo on the source" if memo else ""
+            self.report.skip(where, f"selection without a Coding{kept}")
+        if memo:  # ATLAS.ti writes a quotation's comment here, MAXQDA a comment on an uncoded segment
+            target = ("coding", keys[0]) if keys else ("source", sid)
+            self.plan.memos.append((*target, self.coder(user), memo if keys else f"{memo}\n\n({sid}:{a}-{b})"))
+
+    def coding(self, coding, sid: str, a: int, b: int, text: str, user) -> tuple:
+        ref = _kid(coding, "CodeRef")
+        code_guid = _norm_guid(ref.get("targetGUID")) if ref is not None else None
+        key = (sid, a, b, code_guid, _norm_guid(coding.get("creatingUser")) or user)
+        self.raw_codings.append(key)
+        self.quotes.setdefault(code_guid, []).append(text[a:b])
+        for note in _kids(coding, "NoteRef"):
+            self.refer(note, ("coding", key))
+        return key
+
+    def codebook(self) -> None:
+        codes, sets = _read_codes(self.root)
+        name = self.plan.name or self.path.stem
+        plan = self.plan
+        plan.codebook, plan.code_ids = _build_codebook(codes, sets, self.type_map, self.quotes, name, self.path,
+                                                       self.report)
+        self.report.codes = len(plan.codebook.codes) if plan.codebook else 0
+        for code in codes:
+            for ref in _kids(code["element"], "NoteRef"):
+                if code["guid"] in plan.code_ids:
+                    self.refer(ref, ("code", plan.code_ids[code["guid"]]))
+        for ref in _kids(self.root, "NoteRef"):
+            self.refer(ref, ("project", ""))
+
+    def coding_key(self, raw: tuple) -> Optional[tuple]:
+        sid, a, b, code_guid, user = raw
+        if code_guid not in self.plan.code_ids:
+            return None
+        return (sid, a, b, self.plan.code_ids[code_guid], self.coder(user))
+
+    def codings(self) -> None:
+        seen = set()
+        for raw in self.raw_codings:
+            key = self.coding_key(raw)
+            if key is None:
+                self.report.skip(f"coding {raw[0]}:{raw[1]}-{raw[2]}", f"unknown code {raw[3]}")
+            elif key not in seen:  # NVivo writes one selection per coding: an identical span is kept once
+                seen.add(key)
+                self.plan.codings.append(key)
+
+    def notes(self) -> None:
+        from ipe.corpus import normalise
+
+        for note in self.section("Notes", "Note"):
+            nguid = _norm_guid(note.get("guid"))
+            label = f"note '{note.get('name') or nguid}'"
+            text = _text(note, "PlainTextContent").strip() or _text(note, "Description").strip()
+            if not text and note.get("plainTextPath"):
+                text = normalise(_source_text(note, self.archive, self.path, label, self.report) or "")
+            if not text:
+                self.report.skip(label, "empty")
+                continue
+            author = self.coder(_norm_guid(note.get("creatingUser")))
+            for kind, target in self.note_targets.get(nguid) or [_note_target_from_name(note.get("name") or "")]:
+                if kind == "project" and target:
+                    self.plan.memos.append(("project", "", author, f"[{target}] {text}"))
+                else:
+                    self.plan.memos.append((kind, target, author, text))
+        memos = []
+        for kind, target, author, text in self.plan.memos:
+            if kind == "coding":
+                target = self.coding_key(target)
+                if target is None:
+                    self.report.skip(f"memo by {author}", "its coding was not imported; kept as a project memo")
+                    kind, target = "project", ""
+            memos.append((kind, target, author, text))
+        self.plan.memos = memos
+
+
+def _note_target_from_name(name: str) -> tuple[str, str]:
+    kind, _, target = name.partition(": ")
+    if kind in ("configuration", "cell", "code", "source") and target.strip():
+        return kind, target.strip()
+    return "project", ""
+
+
+def _source_text(element, archive, path: Path, label: str, report: ImportReport) -> Optional[str]:
+    inline = _kid(element, "PlainTextContent")
+    if inline is not None and inline.text:
+        return inline.text.lstrip("\ufeff")
+    target = element.get("plainTextPath")
+    if not target:
+        report.skip(label, "no plain text (plainTextPath or PlainTextContent)")
+        return None
+    if archive is None:
+        report.skip(label, "text not in the file")
+        return None
+    relative = target[len("internal://"):] if target.startswith("internal://") else target
+    if re.match(r"^[a-z]+://", relative) or not _safe_name(relative):
+        report.skip(label, f"text '{target}' is outside the archive")
+        return None
+    info = archive.find(f"sources/{relative}") or archive.find(relative)
+    if info is None:
+        report.skip(label, f"text '{target}' not found in the archive")
+        return None
+    try:
+        return decode_raw(archive.read(info), f"{path}:{info.filename}")
+    except RefiError:
+        raise
+    except SourceError as exc:
+        report.skip(label, exc.problem)
+        return None
+
+
+def _write(store, plan: _Plan, path: Path, report: ImportReport, actor: Optional[str]) -> None:
+    from ipe.records import Coding
+
+    coders = store.coders()
+    names = sorted(set(plan.users.values()) | {c[4] for c in plan.codings} | {m[2] for m in plan.memos})
+    detail = {"file": str(path)}
+    with store.transaction(actor, "refi import", detail) as tx:
+        if plan.name and not tx.get_meta(META_NAME):
+            tx.set_meta(META_NAME, plan.name)
+        version = None
+        if plan.codebook is not None:
+            version = tx.codebook_version(plan.codebook.content_hash)
+            if version is None:
+                version = tx.add_codebook(plan.codebook, str(path))
+            report.codebook_version = version
+        for name in names:
+            tx.ensure_coder(name, coders.get(name, "auto" if name == AUTO_CODER else "human"))
+        report.coders = names
+        for source in plan.sources:
+            tx.write_source(source)
+        report.sources = len(plan.sources)
+        report.cases = plan.cases
+        texts = {s.id: s.text for s in plan.sources}
+        existing = {(c.source_id, c.start, c.end, c.code_id, c.coder) for c in tx.codings(status=None)}
+        new = []
+        for key in plan.codings:
+            if key in existing:
+                continue
+            sid, a, b, code, coder = key
+            if sid not in texts:
+                texts[sid] = tx.source(sid, structure=False).text
+            new.append(Coding(source_id=sid, start=a, end=b, code_id=code, coder=coder, provenance=f"refi {path.name}",
+                              codebook_version=version, quote=texts[sid][a:b]))
+        report.codings = tx.add_codings(new)
+        ids = {(c.source_id, c.start, c.end, c.code_id, c.coder): c.id for c in tx.codings(status=None)}
+        memos = {(m.target_kind, m.target, m.author, m.text) for m in tx.memos()}
+        for kind, target, author, text in plan.memos:
+            if kind == "coding":
+                if target not in ids:
+                    report.skip(f"memo by {author}", "its coding was not imported")
+                    continue
+                target = str(ids[target])
+            if (kind, target, author, text) in memos:
+                continue  # imported before
+            memos.add((kind, target, author, text))
+            tx.add_memo(kind, target, author, text)
+            report.memos += 1
+        detail.update(sources=report.sources, codings=report.codings, memos=report.memos,
+                      codebook_version=version, skipped=len(report.skipped))  # the audit entry is written on exit
