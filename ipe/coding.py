@@ -17,7 +17,9 @@ Inside ipe each Doc is one speaker turn, so the ``turn`` unit is the whole Doc.
 from __future__ import annotations
 
 import bisect
+import collections
 import json
+import multiprocessing
 import re
 from pathlib import Path
 from typing import Iterable, Optional
@@ -40,7 +42,10 @@ class CompiledCodebook:
         self.codebook = codebook
         self.phrases = PhraseMatcher(nlp.vocab, attr="LOWER")
         self.lemmas = PhraseMatcher(nlp.vocab, attr="LEMMA")
+        # Token patterns that name no value a turn must contain always run; the others run only on turns holding
+        # every value their required tokens need (spaCy's Matcher costs tokens x patterns, so skipping matters).
         self.patterns = Matcher(nlp.vocab, validate=True)
+        self.gated: list[tuple[Matcher, tuple]] = []
         self.rule_of: dict[int, tuple[str, str]] = {}
         self.units: dict[str, str] = {}
         self.cues: dict[str, list[tuple[str, ...]]] = {}
@@ -61,7 +66,14 @@ class CompiledCodebook:
                 lemma_texts.append((code.id, lemma))
             for i, pattern in enumerate(rules.patterns):
                 key = self._key(nlp, code.id, f"pattern:{i + 1}")
-                self.patterns.add(key, [json.loads(pattern)])
+                tokens = json.loads(pattern)
+                needs = required_values(tokens)
+                if needs:
+                    gated = Matcher(nlp.vocab, validate=True)
+                    gated.add(key, [tokens])
+                    self.gated.append((gated, needs))
+                else:
+                    self.patterns.add(key, [tokens])
         lemma_docs = _lemmatise(nlp, [t for _, t in lemma_texts])
         for (code_id, text), doc in zip(lemma_texts, lemma_docs):
             key = self._key(nlp, code_id, f"lemma:{text}")
@@ -75,7 +87,11 @@ class CompiledCodebook:
     def matches(self, doc: Doc) -> list[tuple[str, str, int, int]]:
         """``(code id, rule, start token, end token)`` for every rule hit that no exclusion cue suppresses."""
         found = []
-        for matcher in (self.phrases, self.lemmas, self.patterns):
+        present = _values(doc) if self.gated else {}
+        runnable = [self.phrases, self.lemmas, self.patterns] + [
+            m for m, needs in self.gated if all(present[attr] & values for attr, values in needs)
+        ]
+        for matcher in runnable:
             if not len(matcher):
                 continue
             for key, start, end in matcher(doc):
@@ -96,6 +112,41 @@ class CompiledCodebook:
         # Cues inside the hit itself do not count: a phrase like "no early help" is meant as written.
         words = [t.lower_ for t in doc[lo:start]], [t.lower_ for t in doc[end:hi]]
         return any(_contains(side, cue) for side in words for cue in cues)
+
+
+_GATE_ATTRS = {"LOWER": "lower_", "LEMMA": "lemma_", "ORTH": "text", "TEXT": "text", "NORM": "norm_"}
+_REQUIRED_OPS = (None, "+")
+
+
+def required_values(pattern: list[dict]) -> tuple:
+    """What a turn must contain for a token pattern to match: ``((attribute, {values}), ...)``.
+
+    Only tokens the pattern cannot skip count (no ``?``, ``*``, ``!`` or ``{...}`` operator), and only exact values
+    (``{"LOWER": "share"}`` or ``{"LEMMA": {"IN": [...]}}``); a token with no such value adds no requirement.
+    An empty result means the pattern must always run.
+
+    >>> required_values([{"LEMMA": "share"}, {"OP": "?"}, {"LOWER": {"IN": ["info", "information"]}}])
+    (('LEMMA', frozenset({'share'})), ('LOWER', frozenset({'info', 'information'})))
+    """
+    needs = []
+    for token in pattern:
+        if token.get("OP") not in _REQUIRED_OPS:
+            continue
+        for attr, value in token.items():
+            name = attr.upper()
+            if name not in _GATE_ATTRS:
+                continue
+            if isinstance(value, str):
+                needs.append((name, frozenset([value])))
+            elif isinstance(value, dict) and set(value) == {"IN"} and all(isinstance(v, str) for v in value["IN"]):
+                needs.append((name, frozenset(value["IN"])))
+    return tuple(needs)
+
+
+def _values(doc: Doc) -> dict[str, set]:
+    """The values each gating attribute takes in a Doc."""
+    sets = {attr: {getattr(t, attr) for t in doc} for attr in set(_GATE_ATTRS.values())}
+    return {name: sets[attr] for name, attr in _GATE_ATTRS.items()}
 
 
 def _contains(words: list[str], cue: tuple[str, ...]) -> bool:
@@ -200,10 +251,50 @@ def coding_pipeline(codebook: Codebook, model: Optional[str] = None) -> Language
 def code_turns(nlp: Language, items: Iterable[tuple[str, tuple]], batch_size: int = 256, n_process: int = 1):
     """Auto-code texts; ``items`` are ``(turn text, context)`` and each result is ``(context, [(start, end, code, rule)])``.
 
-    Offsets are character offsets into the turn text.
+    Offsets are character offsets into the turn text. Results come in the order of ``items``. With ``n_process``
+    above 1, forked workers code batches and send back only the hits (spaCy's own ``n_process`` sends back every
+    Doc, which the parent must then rebuild, so it gains little).
     """
-    for doc, context in nlp.pipe(items, as_tuples=True, batch_size=batch_size, n_process=n_process):
-        yield context, [(s.start_char, s.end_char, s.label_, s.id_) for s in doc.spans[SPANS_KEY]]
+    if n_process <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        for doc, context in nlp.pipe(items, as_tuples=True, batch_size=batch_size, n_process=n_process):
+            yield context, _hits(doc)
+        return
+    global _WORKER_NLP
+    _WORKER_NLP = nlp  # inherited by the forked workers, so the pipeline is not pickled
+    try:
+        with multiprocessing.get_context("fork").Pool(n_process) as pool:
+            pending: collections.deque = collections.deque()
+            for batch in _batches(items, batch_size):
+                pending.append(pool.apply_async(_code_batch, (batch,)))
+                while len(pending) > 2 * n_process:
+                    yield from pending.popleft().get()
+            while pending:
+                yield from pending.popleft().get()
+    finally:
+        _WORKER_NLP = None
+
+
+_WORKER_NLP: Optional[Language] = None
+
+
+def _hits(doc: Doc) -> list[tuple[int, int, str, str]]:
+    return [(s.start_char, s.end_char, s.label_, s.id_) for s in doc.spans[SPANS_KEY]]
+
+
+def _batches(items: Iterable, size: int):
+    batch = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _code_batch(batch: list) -> list:
+    texts = [text for text, _ in batch]
+    return [(context, _hits(doc)) for (_, context), doc in zip(batch, _WORKER_NLP.pipe(texts))]
 
 
 # -- placing human codings -----------------------------------------------------------------------------------------
