@@ -124,20 +124,13 @@ def _clip(quote: str, limit: int = EXEMPLAR_CHARS) -> str:
 
 def exemplars(bank: pd.DataFrame, n: int = 2) -> list[str]:
     """Up to ``n`` quotes with references, preferring different sources, in a stable order."""
-    chosen, seen = [], set()
-    rows = bank.sort_values(["source", "start", "end"])
-    for row in rows.itertuples(index=False):
-        if row.source not in seen:
-            seen.add(row.source)
-            chosen.append(row)
-        if len(chosen) == n:
-            break
-    for row in rows.itertuples(index=False):
-        if len(chosen) >= n:
-            break
-        if row not in chosen:
-            chosen.append(row)
-    return [f"\u201c{_clip(r.quote)}\u201d ({r.ref}, turn {r.turn})" for r in chosen]
+    if bank.empty:
+        return []
+    rows = bank.sort_values(["source", "start", "end"], kind="stable")
+    chosen = rows.drop_duplicates("source").head(n)
+    if len(chosen) < n:
+        chosen = pd.concat([chosen, rows.drop(chosen.index).head(n - len(chosen))])
+    return [f"\u201c{_clip(q)}\u201d ({ref}, turn {turn})" for q, ref, turn in zip(chosen.quote, chosen.ref, chosen.turn)]
 
 
 def frequency_tables(bank: pd.DataFrame, codebook: Codebook, attrs: dict) -> dict[str, pd.DataFrame]:
@@ -181,15 +174,16 @@ def framework_matrices(bank: pd.DataFrame, codebook: Codebook, memos: list, rows
         if code.type != "theme":
             themes.setdefault(top_theme(codebook, code.id), []).append(code.id)
     row_values = sorted(v for v in bank[rows_by].unique() if v) if len(bank) else []
+    # One pass over the bank, not a filter of the whole bank per cell.
+    cells = {key: part for key, part in bank.groupby([rows_by, "code"], sort=False)} if len(bank) else {}
     out = {}
     for theme, codes in themes.items():
         records = []
         for value in row_values:
             record = {rows_by: value}
-            part = bank[bank[rows_by] == value]
             for code in codes:
-                segs = part[part["code"] == code]
-                lines = [f"n={len(segs)}"] + exemplars(segs, n_quotes) if len(segs) else []
+                segs = cells.get((value, code))
+                lines = [f"n={len(segs)}"] + exemplars(segs, n_quotes) if segs is not None else []
                 lines += [f"Memo: {t}" for t in cell_memos.get((value, code), [])]
                 record[code] = "\n".join(lines)
             records.append(record)
@@ -200,9 +194,11 @@ def framework_matrices(bank: pd.DataFrame, codebook: Codebook, memos: list, rows
 def rq_evidence_map(bank: pd.DataFrame, codebook: Codebook, n_quotes: int = 2) -> pd.DataFrame:
     """Research questions → their codes → segments, sources, cases and exemplar quotes."""
     rows = []
+    by_code = {code: part for code, part in bank.groupby("code", sort=False)}
+    empty = bank.iloc[0:0]
     for rq in codebook.research_questions:
         for code in rq.codes:
-            segs = bank[bank["code"] == code]
+            segs = by_code.get(code, empty)
             rows.append({"rq": rq.id, "question": rq.question, "code": code,
                          "name": codebook.by_id[code].name, "segments": len(segs),
                          "sources": segs["source"].nunique(), "cases": segs.loc[segs["case"] != "", "case"].nunique(),
