@@ -12,12 +12,13 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import itertools
 import re
 import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Optional
+from typing import Callable, Iterable, Iterator, Optional
 
 from ipe.errors import ManifestError, SourceError
 from ipe.records import Sentence, Source, Turn
@@ -606,28 +607,39 @@ def parse_sources(
     text_column: Optional[str] = None,
     id_column: Optional[str] = None,
     progress: Callable = lambda items, **kw: items,
-) -> tuple[list[Source], ImportReport]:
-    """Read and parse every file named (nothing is written): any bad file stops the whole import."""
+) -> tuple[Iterator[Source], ImportReport]:
+    """The sources in the files named, parsed one at a time as the iterator is consumed, and the import report.
+
+    The manifest, the file list and the CSV answers are checked at once; each transcript is read only when its turn
+    comes, so a large corpus is never held in memory. Any bad file raises while iterating: the caller writes inside
+    one transaction, so nothing from the import is kept.
+    """
     report = ImportReport()
     paths = [Path(p) for p in paths]
     manifest = read_manifest(manifest_path) if manifest_path else None
-    sources: list[Source] = []
     csv_paths = [p for p in paths if p.is_file() and p.suffix.lower() == ".csv"]
     other = [p for p in paths if p not in csv_paths]
+    answers: list[Source] = []
     for p in csv_paths:
         if not text_column:
             raise SourceError(p, "a CSV of free-text answers needs --text-column")
-        sources += parse_csv_sources(p, text_column, id_column, nlp)
+        answers += parse_csv_sources(p, text_column, id_column, nlp)
     files = collect_files(other, manifest, report)
-    for f in progress(files, label="Reading"):
-        attrs = dict(manifest.get(f.resolve(), {})) if manifest else {}
-        attrs.pop("file", None)
-        sources.append(parse_source(f, attrs, nlp))
-    by_id: dict[str, Source] = {}
-    for s in sources:
-        if s.id in by_id:
-            raise SourceError(s.path or s.id, f"two files would have the same source id '{s.id}' ({by_id[s.id].path})")
-        by_id[s.id] = s
-    if not sources:
+    if not answers and not files:
         raise SourceError(", ".join(map(str, paths)), "no transcript files found (.txt, .md, .docx, .vtt, .srt)")
-    return sources, report
+
+    def sources() -> Iterator[Source]:
+        seen: dict[str, Optional[str]] = {}
+        for src in itertools.chain(answers, (_parse_listed(f, manifest, nlp) for f in progress(files, label="Reading"))):
+            if src.id in seen:
+                raise SourceError(src.path or src.id, f"two files would have the same source id '{src.id}' ({seen[src.id]})")
+            seen[src.id] = src.path
+            yield src
+
+    return sources(), report
+
+
+def _parse_listed(path: Path, manifest: Optional[dict], nlp) -> Source:
+    attrs = dict(manifest.get(path.resolve(), {})) if manifest else {}
+    attrs.pop("file", None)
+    return parse_source(path, attrs, nlp)

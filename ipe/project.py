@@ -63,7 +63,8 @@ def import_sources(
     imported = store.imported_attributes()
     by_hash = {h: sid for sid, h in hashes.items()}
     coders = store.coders()
-    with store.transaction(actor, "import", {"files": len(sources), "manifest": str(manifest or "")}):
+    detail = {"manifest": str(manifest or "")}
+    with store.transaction(actor, "import", detail):
         for src in sources:
             old = hashes.get(src.id)
             if old is None and src.content_hash in by_hash:
@@ -71,6 +72,7 @@ def import_sources(
                 continue
             if old is None:
                 store.write_source(src)
+                by_hash[src.content_hash] = src.id
                 report.add(src.id, "new", f"{len(src.turns)} turns, {len(src.sentences)} sentences")
             elif old == src.content_hash:
                 if imported.get(src.id) != attributes_digest(src.attributes):
@@ -81,6 +83,7 @@ def import_sources(
                     report.add(src.id, "unchanged")
             else:
                 report.add(src.id, "changed", replace_source(store, src, coders))
+        detail["sources"] = len(report.rows)
     return report
 
 

@@ -29,6 +29,11 @@ def test_same_text_under_new_name_is_skipped(store, transcripts):
     (transcripts / "copy.txt").write_bytes((transcripts / "caps.txt").read_bytes())
     report = project.import_sources(store, [transcripts / "copy.txt"])
     assert report.rows == [("copy", "skipped", "same text as source 'caps'")]
+    # two identical new files in one import: the second is skipped too
+    (transcripts / "twin-a.txt").write_text("Ann: Same words.\nAnn: Again.\n")
+    (transcripts / "twin-b.txt").write_text("Ann: Same words.\nAnn: Again.\n")
+    report = project.import_sources(store, [transcripts / "twin-a.txt", transcripts / "twin-b.txt"])
+    assert report.rows == [("twin-a", "new", "2 turns, 2 sentences"), ("twin-b", "skipped", "same text as source 'twin-a'")]
 
 
 def test_changed_source_reanchors_human_codings(store, transcripts, mini_codebook, tmp_path):
