@@ -289,7 +289,7 @@ def all_tables(store, codebook: Codebook, coders=None, n_quotes: int = 2, extra:
     tables.update(case_presence(bank, codebook))
     tables["model-comparison"] = model_comparison(bank, codebook, attrs)
     if codebook.theory:
-        tables["cmo-configurations"] = cmo_table(store, codebook, n_quotes=n_quotes, coders=coders)
+        tables["cmo-configurations"] = cmo_table(store, codebook, n_quotes=n_quotes, coders=coders, bank=bank)
     responses = store.pack_responses()
     if responses:
         from ipe.workshop import responses_table
@@ -305,7 +305,7 @@ CMO_COLUMNS = ["id", "context", "mechanism (resource / response)", "outcome", "o
 
 
 def cmo_table(store, codebook: Codebook, window: str = "turn", min_sources: int = 2, min_cases: int = 2,
-              n_quotes: int = 2, coders=None) -> pd.DataFrame:
+              n_quotes: int = 2, coders=None, bank: Optional[pd.DataFrame] = None) -> pd.DataFrame:
     """The CMO configuration table in the layout realist evaluations publish.
 
     One row per hypothesised configuration (with its status) and per emergent link (strong evidence, named by no
@@ -315,7 +315,7 @@ def cmo_table(store, codebook: Codebook, window: str = "turn", min_sources: int 
 
     graph = cmo.build_graph(store, codebook, window, coders)
     names = {c.id: c.name for c in codebook.codes}
-    bank = quote_bank(store, codebook, coders=coders)
+    bank = quote_bank(store, codebook, coders=coders) if bank is None else bank
     by_ref = bank.drop_duplicates("ref").set_index("ref")
     rows = []
 
