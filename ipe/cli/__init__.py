@@ -35,6 +35,12 @@ def progress_factory(quiet: bool):
     return progress
 
 
+format_option = click.option(
+    "--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True,
+    help="An aligned table on screen, or CSV or JSON to pipe on.",
+)
+
+
 def echo_table(table, fmt: str = "table") -> None:
     """Print a DataFrame as an aligned table, CSV or JSON."""
     if fmt == "csv":

@@ -7,7 +7,7 @@ import click
 from ipe import exporters
 from ipe import project as lib
 from ipe import tables
-from ipe.cli import cli, echo_table, progress_factory
+from ipe.cli import cli, echo_table, format_option, progress_factory
 from ipe.records import CODE_TYPES
 
 
@@ -162,7 +162,7 @@ def memo_add(ctx, text, source, code_id, case, coding, config, author):
 
 
 @memo.command("list")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@format_option
 @click.pass_context
 def memo_list(ctx, fmt):
     """List memos.
@@ -185,7 +185,7 @@ def memo_list(ctx, fmt):
 @click.option("--case", help="Only this case.")
 @click.option("--role", help="Only this role.")
 @click.option("--coder", "coders", multiple=True, help="Only these coders (repeatable).")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@format_option
 @click.pass_context
 def segments(ctx, codes, types, case, role, coders, fmt):
     """The quote bank: coded segments with source, case, role, speaker, turn, offsets, code path and coder.
@@ -205,7 +205,7 @@ def segments(ctx, codes, types, case, role, coders, fmt):
 
 @cli.command()
 @click.option("--coder", "coders", multiple=True, help="Only these coders (repeatable).")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@format_option
 @click.pass_context
 def codes(ctx, coders, fmt):
     """Counts per code (segments, sources, cases), listing codes never coded too.
@@ -228,7 +228,7 @@ def codes(ctx, coders, fmt):
 @click.option("--auto", "auto", default=lib.AUTO_CODER, show_default=True, help="The coder to evaluate.")
 @click.option("--unit", type=click.Choice(["sentence", "turn"]), default="sentence", show_default=True)
 @click.option("--sources", "sources", multiple=True, help="Only these of the gold coder's sources (repeatable).")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@format_option
 @click.pass_context
 def evaluate(ctx, gold, auto, unit, sources, fmt):
     """Precision, recall and F1 of the auto-coder against a gold coder, per code and overall.

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from ipe import project as lib
-from ipe.cli import cli, echo_table, progress_factory
+from ipe.cli import cli, echo_table, format_option, progress_factory
 from ipe.store import STORE_NAME
 
 
@@ -52,7 +52,7 @@ def import_(ctx, paths, manifest, text_column, id_column, model, quiet):
 
 
 @cli.command()
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@format_option
 @click.pass_context
 def sources(ctx, fmt):
     """List sources with word, turn and sentence counts and their attributes.

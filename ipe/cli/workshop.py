@@ -6,7 +6,7 @@ import click
 
 from ipe import project as lib
 from ipe import workshop
-from ipe.cli import cli, echo_table
+from ipe.cli import cli, echo_table, format_option
 
 
 @cli.group()
@@ -68,7 +68,7 @@ def theory():
 
 
 @theory.command("status")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@format_option
 @click.pass_context
 def theory_status(ctx, fmt):
     """Each configuration: the hypothesis, its status in the data, and after the workshop.
