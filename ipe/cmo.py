@@ -48,6 +48,7 @@ __all__ = [
     "attribute_values",
     "subgraph_by",
     "compare",
+    "compare_by",
     "evidence_table",
     "read_graph",
     "layout",
@@ -615,6 +616,39 @@ def compare(graph_a: nx.DiGraph, graph_b: nx.DiGraph, labels: tuple[str, str] = 
 # -- evidence behind a configuration or link -------------------------------------------------------------------------
 
 EVIDENCE_COLUMNS = ["link", "source", "case", "window", "from_ref", "from_quote", "to_ref", "to_quote"]
+
+
+def compare_by(store, codebook: Codebook, attribute: str, values: Iterable[str] = (), window="turn",
+               coders: Optional[Iterable[str]] = None) -> list[tuple[str, str, pd.DataFrame]]:
+    """Compare the subgraphs of every pair of values of a source attribute (see :func:`compare`).
+
+    Parameters
+    ----------
+    attribute : str
+        A source attribute such as ``mash_model``, ``case``, ``agency`` or ``group``.
+    values : iterable of str, optional
+        The values to compare pairwise (default: every value the project has).
+
+    Returns
+    -------
+    list of (str, str, pandas.DataFrame)
+        For each pair ``(a, b)``, :func:`compare`'s table with its columns labelled by the two values.
+
+    Raises
+    ------
+    IpeError
+        Fewer than two values to compare.
+
+    Examples
+    --------
+    >>> [(a, b) for a, b, _ in compare_by(store, codebook, "mash_model")]  # doctest: +SKIP
+    [('hybrid', 'needs-and-planning'), ('hybrid', 'risk-focused'), ('needs-and-planning', 'risk-focused')]
+    """
+    values = list(dict.fromkeys(values)) or attribute_values(store, attribute)
+    if len(values) < 2:
+        raise IpeError(f"comparing by {attribute} needs at least two values (found {len(values)})")
+    subsets = {v: subgraph_by(store, codebook, attribute, v, window, coders) for v in values}
+    return [(a, b, compare(subsets[a], subsets[b], labels=(a, b))) for a, b in itertools.combinations(values, 2)]
 
 
 def evidence_table(store, codebook: Codebook, target: str, window="turn",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 
 import click
 import pandas as pd
@@ -156,22 +155,17 @@ def compare(ctx, attribute, values, window, coders, fmt):
     """
     with lib.open_store(ctx.obj["project"]) as store:
         _, book = lib.current_codebook(store)
-        values = list(dict.fromkeys(values)) or graphs.attribute_values(store, attribute)
-        if len(values) < 2:
-            raise IpeError(f"comparing by {attribute} needs at least two values (found {len(values)})")
-        subsets = {v: graphs.subgraph_by(store, book, attribute, v, window, coders or None) for v in values}
-    tables = []
-    for a, b in itertools.combinations(values, 2):
-        if fmt == "table":
+        pairs = graphs.compare_by(store, book, attribute, values, window, coders or None)
+    if fmt == "table":
+        for a, b, table in pairs:
             click.echo(f"{a} vs {b}")
-            echo_table(graphs.compare(subsets[a], subsets[b], labels=(a, b)))
-            continue
-        table = graphs.compare(subsets[a], subsets[b])
-        table["stronger_in"] = table["stronger_in"].map({"a": a, "b": b})
-        tables.append(table.assign(a=a, b=b))
-    if fmt != "table":
-        table = pd.concat(tables, ignore_index=True)
-        echo_table(table[["a", "b", *[c for c in table.columns if c not in ("a", "b")]]], fmt)
+            echo_table(table)
+        return
+    # One machine-readable table: the pair in columns a and b, the counts under neutral names.
+    rows = [table.rename(columns=lambda c, a=a, b=b: c.replace(f"_{a}", "_a").replace(f"_{b}", "_b")).assign(a=a, b=b)
+            for a, b, table in pairs]
+    table = pd.concat(rows, ignore_index=True)
+    echo_table(table[["a", "b", *[c for c in table.columns if c not in ("a", "b")]]], fmt)
 
 
 @cmo.command()
