@@ -479,3 +479,40 @@ def matrix_agreement(rows: list, level: str = "nominal") -> dict:
         categories = _sorted_labels({v for u in full for v in u})
         out["fleiss_kappa"] = fleiss_kappa([[sum(1 for v in u if v == cat) for cat in categories] for u in full])
     return out
+
+
+def read_matrix(path, level: str = "nominal") -> list[list]:
+    """A reliability matrix (coders x units) from CSV: one column per coder, one row per unit, empty cells missing.
+
+    An optional column named ``unit`` holds unit ids and is ignored. Levels other than nominal need numbers.
+    """
+    from pathlib import Path
+
+    from ipe.corpus import read_csv_rows
+    from ipe.errors import IpeError
+
+    header, rows = read_csv_rows(Path(path))
+    matrix = []
+    for coder in (h for h in header if h.lower() != "unit"):
+        values = []
+        for line, row in rows:
+            cell = row.get(coder, "")
+            if cell == "" or level == "nominal":
+                values.append(cell or None)
+                continue
+            try:
+                values.append(float(cell))
+            except ValueError:
+                raise IpeError(f"{path}: line {line}: '{cell}' is not a number ({level} level)") from None
+        matrix.append(values)
+    return matrix
+
+
+def file_agreement(path, level: str = "nominal") -> dict:
+    """:func:`matrix_agreement` for a reliability matrix CSV (see :func:`read_matrix`), errors naming the file."""
+    from ipe.errors import IpeError
+
+    try:
+        return matrix_agreement(read_matrix(path, level), level)
+    except ValueError as exc:
+        raise IpeError(f"{path}: {exc}") from None

@@ -73,28 +73,6 @@ def agree_matrix(file, level):
 
         ipe agree matrix ratings.csv --level interval
     """
-    from ipe.corpus import read_csv_rows
-
-    header, rows = read_csv_rows(__import__("pathlib").Path(file))
-    coders = [h for h in header if h.lower() != "unit"]
-    matrix = []
-    for coder in coders:
-        values = []
-        for line, row in rows:
-            cell = row.get(coder, "")
-            if cell == "":
-                values.append(None)
-            elif level == "nominal":
-                values.append(cell)
-            else:
-                try:
-                    values.append(float(cell))
-                except ValueError:
-                    raise IpeError(f"{file}: line {line}: '{cell}' is not a number ({level} level)") from None
-        matrix.append(values)
-    try:
-        figures = agreement.matrix_agreement(matrix, level)
-    except ValueError as exc:
-        raise IpeError(f"{file}: {exc}") from None
+    figures = agreement.file_agreement(file, level)
     for key, value in figures.items():
         click.echo(f"{key:>20}: {round(value, 4) if isinstance(value, float) else value}")
