@@ -91,27 +91,43 @@ class CompiledCodebook:
         runnable = [self.phrases, self.lemmas, self.patterns] + [
             m for m, needs in self.gated if all(present[attr] & values for attr, values in needs)
         ]
+        words = None
         for matcher in runnable:
             if not len(matcher):
                 continue
             for key, start, end in matcher(doc):
                 code_id, rule = self.rule_of[key]
-                if not self._excluded(doc, code_id, start, end):
-                    found.append((code_id, rule, start, end))
+                if self.cues.get(code_id):
+                    words = words or _Words(doc)
+                    if self._excluded(words, code_id, start, end):
+                        continue
+                found.append((code_id, rule, start, end))
         found.sort(key=lambda m: (m[2], m[3], self.order[m[0]], m[1]))
         return found
 
-    def _excluded(self, doc: Doc, code_id: str, start: int, end: int) -> bool:
+    def _excluded(self, context: "_Words", code_id: str, start: int, end: int) -> bool:
         cues = self.cues.get(code_id)
         if not cues:
             return False
-        sent = doc[start].sent if doc.has_annotation("SENT_START") else doc[:]
+        sent_start, sent_end = context.sentence[start]
         window = self.windows.get(code_id)
-        lo = sent.start if window is None else max(sent.start, start - window)
-        hi = sent.end if window is None else min(sent.end, end + window)
+        lo = sent_start if window is None else max(sent_start, start - window)
+        hi = sent_end if window is None else min(sent_end, end + window)
         # Cues inside the hit itself do not count: a phrase like "no early help" is meant as written.
-        words = [t.lower_ for t in doc[lo:start]], [t.lower_ for t in doc[end:hi]]
-        return any(_contains(side, cue) for side in words for cue in cues)
+        sides = context.lower[lo:start], context.lower[end:hi]
+        return any(_contains(side, cue) for side in sides for cue in cues)
+
+
+class _Words:
+    """A Doc's lower-cased words and each token's sentence bounds, worked out once for all its hits."""
+
+    def __init__(self, doc: Doc):
+        self.lower = [t.lower_ for t in doc]
+        spans = doc.sents if doc.has_annotation("SENT_START") else [doc[:]]
+        self.sentence = [None] * len(doc)
+        for sent in spans:
+            for i in range(sent.start, sent.end):
+                self.sentence[i] = (sent.start, sent.end)
 
 
 _GATE_ATTRS = {"LOWER": "lower_", "LEMMA": "lemma_", "ORTH": "text", "TEXT": "text", "NORM": "norm_"}
