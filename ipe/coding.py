@@ -45,7 +45,7 @@ class CompiledCodebook:
         # Token patterns that name no value a turn must contain always run; the others run only on turns holding
         # every value their required tokens need (spaCy's Matcher costs tokens x patterns, so skipping matters).
         self.patterns = Matcher(nlp.vocab, validate=True)
-        self.gated: list[tuple[Matcher, tuple]] = []
+        self.gated: list[_Gated] = []
         self.rule_of: dict[int, tuple[str, str]] = {}
         self.units: dict[str, str] = {}
         self.cues: dict[str, list[tuple[str, ...]]] = {}
@@ -71,7 +71,7 @@ class CompiledCodebook:
                 if needs:
                     gated = Matcher(nlp.vocab, validate=True)
                     gated.add(key, [tokens])
-                    self.gated.append((gated, needs))
+                    self.gated.append(_Gated(gated, needs, tokens, nlp.vocab.strings))
                 else:
                     self.patterns.add(key, [tokens])
         lemma_docs = _lemmatise(nlp, [t for _, t in lemma_texts])
@@ -87,21 +87,20 @@ class CompiledCodebook:
     def matches(self, doc: Doc) -> list[tuple[str, str, int, int]]:
         """``(code id, rule, start token, end token)`` for every rule hit that no exclusion cue suppresses."""
         found = []
-        present = _values(doc) if self.gated else {}
-        runnable = [self.phrases, self.lemmas, self.patterns] + [
-            m for m, needs in self.gated if all(present[attr] & values for attr, values in needs)
-        ]
+        hits = [h for m in (self.phrases, self.lemmas, self.patterns) if len(m) for h in m(doc)]
+        if self.gated:
+            index = _TokenIndex(doc)
+            for gated in self.gated:
+                if index.holds(gated.needs):
+                    hits += gated.matches(doc, index)
         words = None
-        for matcher in runnable:
-            if not len(matcher):
-                continue
-            for key, start, end in matcher(doc):
-                code_id, rule = self.rule_of[key]
-                if self.cues.get(code_id):
-                    words = words or _Words(doc)
-                    if self._excluded(words, code_id, start, end):
-                        continue
-                found.append((code_id, rule, start, end))
+        for key, start, end in hits:
+            code_id, rule = self.rule_of[key]
+            if self.cues.get(code_id):
+                words = words or _Words(doc)
+                if self._excluded(words, code_id, start, end):
+                    continue
+            found.append((code_id, rule, start, end))
         found.sort(key=lambda m: (m[2], m[3], self.order[m[0]], m[1]))
         return found
 
@@ -159,10 +158,59 @@ def required_values(pattern: list[dict]) -> tuple:
     return tuple(needs)
 
 
-def _values(doc: Doc) -> dict[str, set]:
-    """The values each gating attribute takes in a Doc."""
-    sets = {attr: {getattr(t, attr) for t in doc} for attr in set(_GATE_ATTRS.values())}
-    return {name: sets[attr] for name, attr in _GATE_ATTRS.items()}
+_ARRAY_ATTRS = ("LOWER", "LEMMA", "ORTH", "NORM")
+
+
+class _TokenIndex:
+    """Where each value of the gating attributes stands in a Doc, built once per Doc from spaCy's hash arrays."""
+
+    def __init__(self, doc: Doc):
+        columns = doc.to_array(list(_ARRAY_ATTRS)).T.tolist() if len(doc) else [[] for _ in _ARRAY_ATTRS]
+        self.length = len(doc)
+        self.positions: dict[str, dict[int, list[int]]] = {}
+        for name, column in zip(_ARRAY_ATTRS, columns):
+            where: dict[int, list[int]] = {}
+            for i, value in enumerate(column):
+                where.setdefault(value, []).append(i)
+            self.positions[name] = where
+        self.positions["TEXT"] = self.positions["ORTH"]
+
+    def holds(self, needs: tuple) -> bool:
+        """Whether every requirement has at least one of its values in the Doc."""
+        return all(any(h in self.positions[attr] for h in hashes) for attr, hashes in needs)
+
+    def where(self, attr: str, hashes) -> list[int]:
+        return sorted(i for h in hashes for i in self.positions[attr].get(h, ()))
+
+
+class _Gated:
+    """A token pattern with the values it requires, run only around the places its rarest required value occurs.
+
+    A match must contain a token holding that value, and a pattern without ``*``, ``+`` or ``{}`` operators is at
+    most as long as its list of tokens, so every match lies within that distance of such a token.
+    """
+
+    def __init__(self, matcher: Matcher, needs: tuple, tokens: list, strings):
+        self.matcher = matcher
+        self.needs = tuple((attr, frozenset(strings.add(v) for v in values)) for attr, values in needs)
+        self.anchor = min(self.needs, key=lambda need: len(need[1]))
+        unbounded = any(t.get("OP") in ("*", "+") or str(t.get("OP", "")).startswith("{") for t in tokens)
+        self.reach = None if unbounded else len(tokens)
+
+    def matches(self, doc: Doc, index: _TokenIndex) -> list[tuple[int, int, int]]:
+        if self.reach is None:
+            return list(self.matcher(doc))
+        windows: list[list[int]] = []
+        for p in index.where(*self.anchor):
+            lo, hi = max(0, p - self.reach + 1), min(index.length, p + self.reach)
+            if windows and lo <= windows[-1][1]:
+                windows[-1][1] = max(windows[-1][1], hi)
+            else:
+                windows.append([lo, hi])
+        found = set()
+        for lo, hi in windows:
+            found.update((key, lo + start, lo + end) for key, start, end in self.matcher(doc[lo:hi]))
+        return sorted(found, key=lambda m: (m[1], m[2]))
 
 
 def _contains(words: list[str], cue: tuple[str, ...]) -> bool:
