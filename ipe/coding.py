@@ -74,6 +74,13 @@ class CompiledCodebook:
                     self.gated.append(_Gated(gated, needs, tokens, nlp.vocab.strings))
                 else:
                     self.patterns.add(key, [tokens])
+        used = {"ORTH" if attr == "TEXT" else attr for gated in self.gated for attr, _ in gated.needs}
+        self.gate_attrs = tuple(a for a in _ARRAY_ATTRS if a in used)
+        self.by_anchor: dict[tuple[str, int], list[int]] = {}
+        for i, gated in enumerate(self.gated):
+            attr, hashes = gated.anchor
+            for h in hashes:
+                self.by_anchor.setdefault(("ORTH" if attr == "TEXT" else attr, h), []).append(i)
         lemma_docs = _lemmatise(nlp, [t for _, t in lemma_texts])
         for (code_id, text), doc in zip(lemma_texts, lemma_docs):
             key = self._key(nlp, code_id, f"lemma:{text}")
@@ -89,8 +96,12 @@ class CompiledCodebook:
         found = []
         hits = [h for m in (self.phrases, self.lemmas, self.patterns) if len(m) for h in m(doc)]
         if self.gated:
-            index = _TokenIndex(doc)
-            for gated in self.gated:
+            index = _TokenIndex(doc, self.gate_attrs)
+            # Only patterns whose anchor value occurs in the turn can match; check just those, in compile order.
+            candidates = {i for attr, values in index.positions.items() if attr != "TEXT"
+                          for h in values for i in self.by_anchor.get((attr, h), ())}
+            for i in sorted(candidates):
+                gated = self.gated[i]
                 if index.holds(gated.needs):
                     hits += gated.matches(doc, index)
         words = None
@@ -162,18 +173,22 @@ _ARRAY_ATTRS = ("LOWER", "LEMMA", "ORTH", "NORM")
 
 
 class _TokenIndex:
-    """Where each value of the gating attributes stands in a Doc, built once per Doc from spaCy's hash arrays."""
+    """Where each value of the gating attributes stands in a Doc, built once per Doc from spaCy's hash arrays.
 
-    def __init__(self, doc: Doc):
-        columns = doc.to_array(list(_ARRAY_ATTRS)).T.tolist() if len(doc) else [[] for _ in _ARRAY_ATTRS]
+    Only the attributes some pattern needs (``attrs``, from ``_ARRAY_ATTRS``) are indexed.
+    """
+
+    def __init__(self, doc: Doc, attrs: tuple = _ARRAY_ATTRS):
+        columns = doc.to_array(list(attrs)).T.tolist() if len(doc) else [[] for _ in attrs]
         self.length = len(doc)
         self.positions: dict[str, dict[int, list[int]]] = {}
-        for name, column in zip(_ARRAY_ATTRS, columns):
+        for name, column in zip(attrs, columns):
             where: dict[int, list[int]] = {}
             for i, value in enumerate(column):
                 where.setdefault(value, []).append(i)
             self.positions[name] = where
-        self.positions["TEXT"] = self.positions["ORTH"]
+        if "ORTH" in self.positions:
+            self.positions["TEXT"] = self.positions["ORTH"]
 
     def holds(self, needs: tuple) -> bool:
         """Whether every requirement has at least one of its values in the Doc."""
