@@ -357,37 +357,16 @@ AGREEMENT_COLUMNS = [
 
 def _unit_matrix(store, coders: list, unit: str, codes: list, sources=None, include_interviewer: bool = False):
     """Units, their weights, and a ``{code: coders x units}`` presence matrix with None outside assignments."""
-    from ipe.tables import current_codings
-    from ipe.units import presence, segment_units, structural_units
+    from ipe.units import corpus_presence
 
-    all_codings = current_codings(store, coders=coders, sources=sources)
-    assigned = {coder: {c.source_id for c in all_codings if c.coder == coder} for coder in coders}
-    wanted = set(codes)
-    units, weights, present = [], [], set()
-    for src in store.iter_sources(sorted(set().union(*assigned.values()))):
-        mine = [c for c in all_codings if c.source_id == src.id]
-        if unit in ("segment", "character"):
-            spans = segment_units(src.id, mine)
-            keep = {t.n for t in src.turns if include_interviewer or t.role != "interviewer"}
-            turn_spans = [(t.start, t.end) for t in src.turns if t.n in keep]
-            spans = [u for u in spans if any(a <= u.start and u.end <= b for a, b in turn_spans)]
-        else:
-            spans = structural_units(src, unit, include_interviewer)
-        base = len(units)
-        units.extend(spans)
-        weights.extend(len(src.text[u.start:u.end].replace(" ", "").replace("\n", "")) if unit == "character" else 1
-                       for u in spans)
-        present |= {(base + i, code, coder)
-                    for i, code, coder in presence(spans, [c for c in mine if c.code_id in wanted], src.text)}
+    units, weights, present, assigned = corpus_presence(store, coders, unit, sources, codes, include_interviewer)
     matrices = {}
     for code in codes:
-        rows = []
-        for coder in coders:
-            rows.append([
-                (1 if (i, code, coder) in present else 0) if u.source_id in assigned[coder] else None
-                for i, u in enumerate(units)
-            ])
-        matrices[code] = rows
+        matrices[code] = [
+            [(1 if (i, code, coder) in present else 0) if u.source_id in assigned[coder] else None
+             for i, u in enumerate(units)]
+            for coder in coders
+        ]
     return units, weights, matrices
 
 

@@ -6,23 +6,7 @@ from typing import Optional
 
 import pandas as pd
 
-from ipe.units import presence, structural_units
-
-
-def unit_presence(store, coders: list[str], unit: str, sources: Optional[list[str]] = None,
-                  codes: Optional[set] = None, include_interviewer: bool = False):
-    """Units of the sources and the ``(unit, code, coder)`` presence set over them, for the given coders."""
-    units, present = [], set()
-    codings = [c for c in store.codings(coders=coders, sources=sources) if codes is None or c.code_id in codes]
-    by_source: dict[str, list] = {}
-    for c in codings:
-        by_source.setdefault(c.source_id, []).append(c)
-    for src in store.iter_sources(sources):
-        base = len(units)
-        mine = structural_units(src, unit, include_interviewer)
-        units.extend(mine)
-        present |= {(base + i, code, coder) for i, code, coder in presence(mine, by_source.get(src.id, []), src.text)}
-    return units, present
+from ipe.units import corpus_presence
 
 
 def gold_sources(store, gold: str) -> list[str]:
@@ -44,7 +28,7 @@ def evaluate(store, auto: str, gold: str, unit: str = "sentence", codes: Optiona
     sources = [s for s in coded if s in set(sources)] if sources else coded
     _, cb = current_codebook(store)
     wanted = set(codes) if codes else {c.id for c in cb.codes}
-    _, present = unit_presence(store, [auto, gold], unit, sources, wanted)
+    _, _, present, _ = corpus_presence(store, [auto, gold], unit, sources, wanted)
     auto_set = {(u, code) for u, code, coder in present if coder == auto}
     gold_set = {(u, code) for u, code, coder in present if coder == gold}
     rows = []

@@ -57,3 +57,34 @@ def presence(units: list[Unit], codings: Iterable, text: str = "") -> set[tuple[
             if hi > lo and (not text or text[lo:hi].strip()):
                 found.add((i, c.code_id, c.coder))
     return found
+
+
+def corpus_presence(store, coders: list, unit: str, sources=None, codes=None, include_interviewer: bool = False):
+    """Units over a project's sources and who coded what on them, with the codings in force.
+
+    Returns ``(units, weights, present, assigned)``: the units of the sources any of ``coders`` coded (or of
+    ``sources``), their weights (non-space characters for ``character``, else 1), the ``(unit index, code, coder)``
+    presence set for ``codes`` (all codes when None), and each coder's assignment, the sources they coded at all.
+    """
+    from ipe.tables import current_codings
+
+    codings = current_codings(store, coders=coders, sources=sources)
+    by_source: dict[str, list] = {}
+    for c in codings:
+        by_source.setdefault(c.source_id, []).append(c)
+    assigned = {coder: {c.source_id for c in codings if c.coder == coder} for coder in coders}
+    wanted = None if codes is None else set(codes)
+    units, weights, present = [], [], set()
+    for src in store.iter_sources(sorted(by_source)):
+        mine = by_source[src.id]
+        if unit in ("segment", "character"):
+            keep = [(t.start, t.end) for t in src.turns if include_interviewer or t.role != "interviewer"]
+            spans = [u for u in segment_units(src.id, mine) if any(a <= u.start and u.end <= b for a, b in keep)]
+        else:
+            spans = structural_units(src, unit, include_interviewer)
+        base = len(units)
+        units.extend(spans)
+        weights.extend(len("".join(src.text[u.start:u.end].split())) if unit == "character" else 1 for u in spans)
+        coded = [c for c in mine if wanted is None or c.code_id in wanted]
+        present |= {(base + i, code, coder) for i, code, coder in presence(spans, coded, src.text)}
+    return units, weights, present, assigned
