@@ -6,6 +6,8 @@ from typing import Optional
 
 import pandas as pd
 
+from ipe.errors import NotFound
+
 from ipe.units import corpus_presence
 
 
@@ -24,6 +26,10 @@ def evaluate(store, auto: str, gold: str, unit: str = "sentence", codes: Optiona
     """
     from ipe.project import current_codebook
 
+    known = store.coders()
+    missing = [c for c in (auto, gold) if c not in known]
+    if missing:
+        raise NotFound(f"unknown coder{'s' if len(missing) > 1 else ''}: {', '.join(missing)}")
     coded = gold_sources(store, gold)
     sources = [s for s in coded if s in set(sources)] if sources else coded
     _, cb = current_codebook(store)

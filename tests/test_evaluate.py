@@ -52,3 +52,10 @@ def test_agreement_unknown_coder(gold_store):
 
     with pytest.raises(ValueError, match="unknown coder: nobody"):
         coder_agreement(gold_store, ["auto", "nobody"])
+
+
+def test_evaluate_unknown_coder_is_an_error(gold_store):
+    from ipe.errors import NotFound
+
+    with pytest.raises(NotFound, match="unknown coder: nobody"):
+        evaluate(gold_store, "auto", "nobody")
