@@ -843,8 +843,9 @@ def export(graph: nx.DiGraph, path, fmt: Optional[str] = None) -> Path:
     fmt = (fmt or path.suffix.lstrip(".")).lower()
     if fmt not in exporters.formats("graph"):
         raise IpeError(f"unknown graph format '{fmt}' (choose from {', '.join(exporters.formats('graph'))})")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return exporters.get(fmt, "graph").write(graph, path)
+    from ipe import outputs
+
+    return outputs.produce(lambda staged: exporters.get(fmt, "graph").write(graph, staged), path)
 
 
 def write_outputs(store, codebook: Codebook, out, window="turn", min_sources: int = 2,
@@ -859,8 +860,9 @@ def write_outputs(store, codebook: Codebook, out, window="turn", min_sources: in
     """
     from ipe import exporters
 
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    from ipe import outputs
+
+    out = outputs.make_folder(out)
     graph = build_graph(store, codebook, window)
     files = exporters.write("csv", {"cmo-assessment": assessment_table(assess(graph, codebook, min_sources,
                                                                                  min_cases))}, out / "cmo-assessment")

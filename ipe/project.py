@@ -8,12 +8,12 @@ from pathlib import Path
 from typing import Callable, Iterable, Optional
 
 from ipe import codebook as codebook_module
-from ipe import corpus
+from ipe import corpus, outputs
 from ipe.coding import code_turns, coding_pipeline, locate_quote, reanchor
 from ipe.corpus import ImportReport, read_csv_rows
 from ipe.errors import CodingError, IpeError, NotFound, ProjectError
 from ipe.records import Codebook, Coding
-from ipe.store import Store, attributes_digest, resolve_project
+from ipe.store import Store, attributes_digest, default_actor, resolve_project
 
 AUTO_CODER = "auto"
 MEMO_KINDS = ("source", "code", "coding", "configuration", "cell", "project")
@@ -125,10 +125,12 @@ def load_codebook(store: Store, path: Optional[str | os.PathLike] = None, actor:
         version = int(current) if current else latest[0]
         return version, codebook_module.loads(store.codebook_document(version), f"codebook v{version}"), False
     cb = codebook_module.load(path)
-    version = store.codebook_version(cb.content_hash)
-    added = version is None
-    with store.transaction(actor, "codebook load" if added else None, {"path": str(path), "codes": len(cb.codes)}):
+    with store.transaction(actor, None) as tx:
+        # Looked up inside the transaction: two commands loading the same new codebook must not both add it.
+        version = tx.codebook_version(cb.content_hash)
+        added = version is None
         if added:
+            tx.audit(actor or default_actor(), "codebook load", {"path": str(path), "codes": len(cb.codes)})
             version = store.add_codebook(cb, str(path))
         if store.get_meta("codebook_version") != str(version):
             store.set_meta("codebook_version", str(version))
@@ -167,7 +169,7 @@ def change_code(store: Store, old: str, new: str, merge: bool, name: Optional[st
         tx.set_meta("codebook_version", str(version))
         moved = tx.recode(old, new)
     if out:
-        Path(out).write_text(document, encoding="utf-8")
+        outputs.write_text(out, document)
     return version, moved
 
 
@@ -198,6 +200,11 @@ def auto_code(
     actor: Optional[str] = None,
 ) -> CodeReport:
     """Auto-code every source; replaces only ``coder``'s codings for this codebook version, in one transaction."""
+    with outputs.lock(store.path.parent, "project"):
+        return _auto_code(store, codebook_path, coder, jobs, model, include_interviewer, batch_size, progress, actor)
+
+
+def _auto_code(store, codebook_path, coder, jobs, model, include_interviewer, batch_size, progress, actor) -> CodeReport:
     version, cb, added = load_codebook(store, codebook_path, actor)
     nlp = coding_pipeline(cb, model)
     report = CodeReport(version=version, codebook_added=added, coder=coder, missing_codes=codes_missing_from(store, cb))

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from ipe import exporters, project, tables
+from ipe import outputs as safe_outputs
 
 DEFAULT_CORPUS = Path("corpora/mash-sample")
 DEFAULT_CODEBOOK = Path("codebooks/mash-programme-theory.yaml")
@@ -70,19 +71,25 @@ def run(corpus_dir=None, codebook=None, out="reports", project_dir=None, jobs: i
     False), auto-code the pseudonymised text, then write every output. Running it again on the same project
     changes nothing and writes the same bytes.
     """
-    from ipe import cmo, workshop
-    from ipe.agreement import coder_agreement
-    from ipe.anonymise import pseudonymise_project
-    from ipe.evaluate import evaluate
-
     corpus_dir = _default(corpus_dir, DEFAULT_CORPUS, "corpus folder")
     codebook = _default(codebook, DEFAULT_CODEBOOK, "codebook")
     out = Path(out)
     folder = Path(project_dir) if project_dir else out / "project"
     result = RunResult()
+    safe_outputs.make_folder(out)
     project.init(folder)
+    # Two runs into one folder would interleave their files; the second says "busy" instead.
+    with safe_outputs.lock(out, "output folder"), safe_outputs.lock(folder, "project"):
+        return _run(corpus_dir, codebook, out, folder, jobs, anonymise, progress, result)
+
+
+def _run(corpus_dir, codebook, out, folder, jobs, anonymise, progress, result) -> RunResult:
+    from ipe import cmo, workshop
+    from ipe.agreement import coder_agreement
+    from ipe.anonymise import pseudonymise_project
+    from ipe.evaluate import evaluate
+
     manifest = corpus_dir / "manifest.csv"
-    out.mkdir(parents=True, exist_ok=True)
     with project.open_store(folder) as store:
         report = project.import_sources(store, [corpus_dir], manifest if manifest.is_file() else None, progress=progress)
         result.summary.append(f"Project: {folder}")
@@ -133,7 +140,8 @@ def run(corpus_dir=None, codebook=None, out="reports", project_dir=None, jobs: i
                                                 allow_identifiable=not anonymise)
         else:
             result.summary.append("No sense-check pack: no configuration is supported, partial or contested yet")
-        result.files.append(exporters.get("qdpx", "project").write(store, out / "project.qdpx"))
+        result.files.append(safe_outputs.produce(lambda staged: exporters.get("qdpx", "project").write(store, staged),
+                                            out / "project.qdpx"))
     result.files += exporters.write_report_tables(report_tables, out / "tables", ["xlsx", "md", "docx"])
     result.files += exporters.write_report_tables(report_tables, out / "tables", ["csv"])
     outputs["quote-bank"] = report_tables["quote-bank"]

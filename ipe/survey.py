@@ -25,7 +25,7 @@ from typing import Callable, Iterable, Optional
 
 import pandas as pd
 
-from ipe import corpus, exporters
+from ipe import corpus, exporters, outputs
 from ipe.errors import CodebookError, IpeError, ProblemsError, SourceError
 from ipe.records import Source
 
@@ -800,7 +800,6 @@ def write_chart(spec: Spectrum, path: str | os.PathLike) -> Path:
     from matplotlib.figure import Figure
 
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     low, high = spec.thresholds
     fig = Figure(figsize=(9, 3.4), dpi=100)
     FigureCanvasAgg(fig)
@@ -830,8 +829,8 @@ def write_chart(spec: Spectrum, path: str | os.PathLike) -> Path:
     for side in ("left", "right", "top"):
         ax.spines[side].set_visible(False)
     fig.tight_layout()
-    fig.savefig(path, format="png", metadata={"Software": None})
-    return path
+    return outputs.produce(lambda staged: (fig.savefig(staged, format="png", metadata={"Software": None}), staged)[1],
+                           path)
 
 
 # -- case links and outputs ----------------------------------------------------------------------------------------
@@ -858,8 +857,7 @@ def link_cases(store, links: dict[str, str], thresholds: Optional[tuple] = None,
 
 def write_outputs(spec: Spectrum, out_dir: str | os.PathLike) -> list[Path]:
     """Write every survey table as CSV and the spectrum chart as PNG into ``out_dir``; return the paths."""
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir = outputs.make_folder(out_dir)
     paths = []
     for name, table in spectrum_tables(spec).items():
         paths += exporters.write("csv", {name: table}, out_dir / name)

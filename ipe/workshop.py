@@ -29,7 +29,7 @@ from typing import Iterable, Optional
 
 import pandas as pd
 
-from ipe import cmo, corpus, tables
+from ipe import cmo, corpus, outputs, tables
 from ipe.errors import IpeError, SourceError
 from ipe.exporters import FIXED_TIME, fix_zip_timestamps
 from ipe.records import Codebook, Source
@@ -160,7 +160,7 @@ def build_pack(store, codebook: Codebook, out, statuses=("supported", "partial",
     names = {c.id: c.name for c in codebook.codes}
     ident = pack_id(codebook, [a.id for a in chosen], title)
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
+    outputs.make_folder(out.parent)
     with tempfile.TemporaryDirectory() as tmp:
         picture = cmo.draw(graph, Path(tmp) / "theory.png", "png")
         files = []
@@ -208,9 +208,8 @@ def build_pack(store, codebook: Codebook, out, statuses=("supported", "partial",
                                                     "Your MASH model (optional): risk-focused / hybrid / needs and planning"],
                             answer="")
             path = out if copy == 0 else out.with_name(f"{out.stem}-copy-{copy:02d}{out.suffix}")
-            document.save(path)
-            fix_zip_timestamps(path)
-            files.append(path)
+            files.append(outputs.produce(lambda staged: (document.save(staged), fix_zip_timestamps(staged), staged)[2],
+                                         path))
     return files
 
 

@@ -57,16 +57,23 @@ def echo_table(table, fmt: str = "table") -> None:
 @click.version_option(__version__, prog_name="ipe")
 @click.option("--project", "-p", envvar="IPE_PROJECT", default=".", show_default=True,
               type=click.Path(file_okay=False), help="Project folder (or set IPE_PROJECT).")
+@click.option("--team-outputs", envvar="IPE_TEAM_OUTPUTS", is_flag=True,
+              help="Outputs readable and writable by your group (0660 files, 0770 folders) for a team folder; "
+                   "default owner-only (0600/0700). Or set IPE_TEAM_OUTPUTS=1.")
 @click.pass_context
-def cli(ctx, project):
+def cli(ctx, project, team_outputs):
     """ipe: code MASH evaluation transcripts against a programme theory, offline and reproducibly.
 
     Example:
 
         ipe run
     """
+    from ipe import outputs
+
     ctx.ensure_object(dict)
     ctx.obj["project"] = project
+    if team_outputs:
+        outputs.set_team(True)
 
 
 def main() -> None:

@@ -7,7 +7,8 @@ Each module has ``FORMAT``, ``SUFFIX``, ``KIND`` and ``write``. The signature of
 - ``graph``: ``write(graph, path)`` for a CMO ``networkx.DiGraph`` (graphml, gexf, json, dot, png, svg);
 - ``project``: ``write(store, path)`` for a whole project (qdc, qdpx).
 
-Output is deterministic: zip-based formats get fixed timestamps.
+Output is deterministic: zip-based formats get fixed timestamps. Every file is written through
+:func:`ipe.outputs.produce`: whole or not at all, owner-only.
 """
 
 from __future__ import annotations
@@ -90,18 +91,20 @@ def get(fmt: str, kind: str = "table"):
 
 def write(fmt: str, tables: dict, target, title: str = "") -> list[Path]:
     """Write ``tables`` in ``fmt`` to ``target`` (a path; its suffix, if any, is replaced by the format's)."""
+    from ipe import outputs
+
     target = Path(target)
     exporter = get(fmt)
     if target.suffix.lower() == exporter.SUFFIX:
         target = target.with_suffix("")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    return exporter.write(tables, target, title)
+    return outputs.produce(lambda staged: exporter.write(tables, staged, title), target)
 
 
 def write_report_tables(tables: dict, out: Path, formats, title: str = "Findings tables") -> list[Path]:
     """Write every table: CSV one file per table, the other formats one ``findings-tables`` file each."""
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    from ipe import outputs
+
+    out = outputs.make_folder(out)
     written = []
     for fmt in formats:
         if fmt == "csv":

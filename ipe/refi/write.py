@@ -9,6 +9,8 @@ from typing import Optional
 
 from lxml import etree
 
+from ipe import outputs
+
 from ipe.refi.common import (
     _NOT_XML,
     _TYPE_PREFIX,
@@ -117,8 +119,7 @@ def export_codebook(store, path) -> ExportReport:
     root.set("origin", ORIGIN)
     _codes_element(root, NS_CODEBOOK, codebook, {})
     _type_sets(root, NS_CODEBOOK, codebook, "guid")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(_xml_bytes(root))
+    outputs.write_bytes(path, _xml_bytes(root))
     return ExportReport(path=path, codes=len(codebook.codes))
 
 
@@ -284,8 +285,7 @@ def _write_zip(path: Path, entries: list) -> None:
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o600 << 16
             archive.writestr(info, data)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(buffer.getvalue())
+    outputs.write_bytes(path, buffer.getvalue())
 
 
 def _variable_values(parent, values: dict) -> None:
