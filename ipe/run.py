@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional
@@ -17,8 +18,50 @@ PACK_STATUSES = ("supported", "partial", "contested")
 
 @dataclass
 class RunResult:
+    """What a run did, as ``"Label: text"`` lines, and the files it wrote."""
+
     summary: list = field(default_factory=list)
     files: list = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        """The summary with its labels in one column and a label shown once over lines that continue it."""
+        pairs = [tuple(line.split(": ", 1)) if ": " in line else ("", line) for line in self.summary]
+        width = max((len(label) for label, _ in pairs), default=0) + 2
+        out, previous = [], None
+        for label, text in pairs:
+            shown = "" if label == previous else label + ":"
+            out.append(f"{shown:<{width}}{text}".rstrip())
+            previous = label
+        return out
+
+
+def files_in_words(files: list, out: Path) -> list[str]:
+    """The files written, grouped: one line per folder under ``out``, formats of one name together, and a run of
+    CSV files sharing a prefix counted rather than listed.
+
+    >>> files_in_words([Path("r/a.png"), Path("r/a.svg"), Path("r/t/x.csv"), Path("r/t/y.csv")], Path("r"))
+    ['r/  a.png, .svg', 'r/t/  x.csv, y.csv']
+    """
+    by_folder: dict[Path, list[Path]] = {}
+    for path in files:
+        by_folder.setdefault(Path(path).parent, []).append(Path(path))
+    lines = []
+    for folder in sorted(by_folder, key=lambda f: (f != out, str(f))):
+        stems: dict[str, list[str]] = {}
+        for path in by_folder[folder]:
+            stems.setdefault(path.stem, []).append(path.suffix)
+        singles = {stem: suffixes for stem, suffixes in stems.items() if suffixes != [".csv"]}
+        csvs = sorted(stem for stem, suffixes in stems.items() if suffixes == [".csv"])
+        words = [f"{stem}{', '.join(sorted(set(suffixes)))}" for stem, suffixes in sorted(singles.items())]
+        prefixes: dict[str, list[str]] = {}
+        for stem in csvs:
+            prefixes.setdefault(stem.split("-")[0], []).append(stem)
+        for prefix, stems_ in sorted(prefixes.items()):
+            words += ([f"{prefix}-*.csv ({len(stems_)} files)"] if len(stems_) > 3
+                      else [f"{stem}.csv" for stem in stems_])
+        text = ", ".join(words)
+        lines += textwrap.wrap(f"{folder}/  {text}", 100, subsequent_indent="  ", break_on_hyphens=False)
+    return lines
 
 
 def _default(path: Optional[str], fallback: Path, what: str) -> Path:
@@ -93,7 +136,7 @@ def _run(corpus_dir, codebook, out, folder, jobs, anonymise, progress, result) -
     with project.open_store(folder) as store:
         report = project.import_sources(store, [corpus_dir], manifest if manifest.is_file() else None, progress=progress)
         result.summary.append(f"Project: {folder}")
-        result.summary.append(f"Imported from {corpus_dir}: {report.summary()}")
+        result.summary.append(f"Imported: {report.summary()} from {corpus_dir}")
         survey_dir = survey_folder(corpus_dir)
         if survey_dir is not None:
             from ipe.survey import run_survey
@@ -101,25 +144,27 @@ def _run(corpus_dir, codebook, out, folder, jobs, anonymise, progress, result) -
             written = run_survey(store, survey_dir, out, progress=progress)
             if written:
                 result.files += written
-                result.summary.append(f"Survey phase from {survey_dir}: spectrum table and chart written")
+                result.summary.append(f"Survey: spectrum table and chart from {survey_dir}")
         project.load_codebook(store, codebook)
         gold = gold_files(corpus_dir)
         human = sorted({coder for coder, _ in gold})
         imported = _import_gold(store, gold)
         if imported:
-            result.summary.append(f"Gold codings imported for {', '.join(human)}")
+            result.summary.append(f"Gold codings: imported for {', '.join(human)}")
         if anonymise:
             # Names and organisations a researcher confirmed from an earlier review report, if the corpus has them.
             names, orgs = (corpus_dir / f for f in ("names.csv", "orgs.csv"))
             pseudonyms = pseudonymise_project(store, folder, names if names.is_file() else None,
                                               orgs if orgs.is_file() else None, progress=progress)
-            result.summary.append(f"Pseudonymised: {pseudonyms.summary()} (key: {folder / 'pseudonym-key.json'})")
+            result.summary.append(f"Pseudonymised: {pseudonyms.replaced} identifiers replaced in {pseudonyms.sources_changed}"
+                                  f" of {pseudonyms.sources} sources; {len(pseudonyms.candidates)} candidates to review")
+            result.summary.append(f"Pseudonym key: {folder / 'pseudonym-key.json'} (keep it apart from the outputs)")
         else:
             result.summary.append("Warning: not pseudonymised (--no-anonymise): the outputs quote identifiable text")
         coded = project.auto_code(store, codebook, jobs=jobs, progress=progress)
         result.summary.append(
-            f"Auto-coded {coded.sources} sources with codebook version {coded.version}: {coded.codings} codings, "
-            f"{len(coded.per_code)} codes used"
+            f"Auto-coded: {coded.codings} codings in {coded.sources} sources ({len(coded.per_code)} codes used, "
+            f"codebook version {coded.version})"
         )
         _, cb = project.current_codebook(store)
         report_tables = tables.all_tables(store, cb)
@@ -127,7 +172,7 @@ def _run(corpus_dir, codebook, out, folder, jobs, anonymise, progress, result) -
         statuses = report_tables.get("cmo-configurations")
         if statuses is not None and len(statuses):
             counts = statuses["status"].value_counts()
-            result.summary.append("CMO configurations: " + ", ".join(f"{counts[s]} {s}" for s in sorted(counts.index)))
+            result.summary.append("Assessed: CMO configurations " + ", ".join(f"{counts[s]} {s}" for s in sorted(counts.index)))
         outputs = {}
         if human:
             outputs["auto-coder-accuracy"] = evaluate(store, project.AUTO_CODER, human[0], "sentence")
@@ -148,6 +193,5 @@ def _run(corpus_dir, codebook, out, folder, jobs, anonymise, progress, result) -
     outputs["code-counts"] = report_tables["code-counts"]
     for name, table in outputs.items():
         result.files += exporters.write("csv", {name: table}, out / name)
-    shown = [p for p in result.files if p.parent == out] + sorted({p.parent for p in result.files if p.parent != out})
-    result.summary.append("Wrote " + ", ".join(f"{p}/" if p.is_dir() else str(p) for p in shown))
+    result.summary += [f"Wrote: {line}" for line in files_in_words(result.files, out)]
     return result

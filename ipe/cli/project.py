@@ -163,5 +163,5 @@ def run(corpus_dir, codebook, out, run_project, jobs, no_anonymise, quiet):
 
     result = runner.run(corpus_dir, codebook, out, run_project, jobs=jobs, anonymise=not no_anonymise,
                         progress=progress_factory(quiet))
-    for line in result.summary:
+    for line in result.lines():
         click.echo(line, err=line.startswith("Warning:"))
