@@ -63,6 +63,7 @@ from pathlib import Path
 from typing import Optional
 
 from ipe.corpus import content_hash
+from ipe.evidence import follow_rewrite
 from ipe.errors import IpeError
 from ipe.identifiers import (
     PSEUDONYM,
@@ -438,6 +439,7 @@ def pseudonymise_project(store, project_dir, names=None, orgs=None, model: Optio
                 continue
             if changed:
                 store.rewrite_source(new, moves)
+                follow_rewrite(store, src.text, new)
             if new_participant:
                 store.set_attributes(src.id, {**attributes[src.id], "participant": new_participant})
 

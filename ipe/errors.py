@@ -51,3 +51,9 @@ class CodingError(ProblemsError):
 
 class NotFound(IpeError):
     """A named source, code, coder or memo does not exist in the project."""
+
+
+class EvidenceError(ProblemsError):
+    """An evidence file cannot be placed: unknown configurations or sources, quotes not in the text, bad relations."""
+
+    what = "rows"

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Optional
 
 from ipe import codebook as codebook_module
-from ipe import corpus, outputs
+from ipe import corpus, evidence, outputs
 from ipe.coding import code_turns, coding_pipeline, locate_quote, reanchor
 from ipe.corpus import ImportReport, read_csv_rows
 from ipe.errors import CodingError, IpeError, NotFound, ProjectError
@@ -106,7 +106,11 @@ def replace_source(store: Store, src, coders: dict) -> str:
             moves.append((coding.id, span[0], span[1], "ok"))
     store.update_coding_spans(moves)
     detail = f"text changed; {len(human) - orphaned} human codings re-anchored"
-    return detail + (f", {orphaned} orphaned (quote no longer in the text)" if orphaned else "")
+    detail += f", {orphaned} orphaned (quote no longer in the text)" if orphaned else ""
+    kept, lost = evidence.reanchor(store, src.id, src.text)
+    if kept or lost:
+        detail += f"; {kept} evidence passages re-anchored" + (f", {lost} orphaned" if lost else "")
+    return detail
 
 
 # -- codebooks -------------------------------------------------------------------------------------------------------

@@ -182,3 +182,121 @@ class AuditEntry:
     actor: str
     action: str
     detail: str
+
+
+RELATIONS = ("supports", "contradicts", "refines")
+# The parts of a configuration a passage can speak to; "mechanism" stands for both halves of a mechanism.
+ELEMENTS = ("context", "resource", "response", "outcome")
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A passage a researcher linked to a configuration of the programme theory, with a judged relation.
+
+    ``start``/``end`` are character offsets of the passage in the source text (for a linked coding, that coding's
+    span); ``elements`` names the parts of the configuration it speaks to; ``config_version`` is the version of the
+    configuration in force when it was linked; ``candidate`` the co-occurrence candidate it was promoted from.
+    """
+
+    config_id: str
+    source_id: str
+    start: int
+    end: int
+    quote: str
+    relation: str
+    elements: tuple
+    linked_by: str
+    rationale: str = ""
+    coding_id: Optional[int] = None
+    candidate: str = ""
+    config_version: int = 1
+    status: str = "ok"
+    id: Optional[int] = None
+    created_at: str = ""
+
+    @property
+    def ref(self) -> str:
+        return f"{self.source_id}:{self.start}-{self.end}"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A co-occurrence of two coded spans on a link of a configuration, waiting for a researcher's judgement.
+
+    ``kind`` is ``human co-occurrence`` when both spans are coded by a human, else ``auto co-occurrence`` (an auto or
+    suggested coding takes part); ``negation`` flags a quote holding a negation word, for the reviewer to look at
+    (it decides nothing); ``decision`` is ``""``, ``promoted`` or ``dismissed``.
+    """
+
+    key: str
+    config_id: str
+    src: str
+    dst: str
+    source_id: str
+    src_start: int
+    src_end: int
+    dst_start: int
+    dst_end: int
+    src_quote: str
+    dst_quote: str
+    coders: tuple
+    kind: str
+    negation: bool = False
+    decision: str = ""
+    evidence_id: Optional[int] = None
+
+    @property
+    def start(self) -> int:
+        return min(self.src_start, self.dst_start)
+
+    @property
+    def end(self) -> int:
+        return max(self.src_end, self.dst_end)
+
+    @property
+    def ref(self) -> str:
+        return f"{self.source_id}:{self.start}-{self.end}"
+
+
+@dataclass(frozen=True)
+class TheoryRevision:
+    """One recorded change to the programme theory: a configuration revised, added, retired, or a workshop verdict.
+
+    ``theory_version`` numbers the whole theory after the change (the codebook's theory is version 1; a workshop
+    verdict changes no statement and has none); ``configuration`` is the configuration as it stands after the
+    change (None for a retirement or a verdict).
+    """
+
+    config_id: str
+    stage: str
+    status: str
+    detail: str
+    at: str
+    theory_version: Optional[int] = None
+    reason: str = ""
+    actor: str = ""
+    configuration: Optional[Configuration] = None
+    id: Optional[int] = None
+
+
+@dataclass(frozen=True)
+class QuoteChoice:
+    """A quote chosen for a configuration, with where it comes from and what kind of material it is.
+
+    ``kind`` is ``evidence`` (a passage a researcher linked), ``human coding`` or ``auto coding``; ``relation`` is the
+    evidence's relation (``""`` for codings).
+    """
+
+    ref: str
+    source_id: str
+    start: int
+    end: int
+    quote: str
+    kind: str
+    relation: str = ""
+    code: str = ""
+    case: str = ""
+    data_type: str = ""
+    role: str = ""
+    agency: str = ""
+    rationale: str = ""

@@ -480,9 +480,12 @@ def test_cli_cmo_show(cmo_invoke):
 
 def test_cli_cmo_evidence(cmo_invoke):
     out = cmo_invoke("cmo", "evidence", "CMO-01").output
+    assert out.startswith("Researcher evidence for CMO-01: 0\nCandidates, human co-occurrence")
+    assert "      s2:36-55 Being in one office\n" in out
+    out = cmo_invoke("cmo", "evidence", "ctx-a->mech-m").output
     assert "ctx-a->mech-m: 2 segments" in out
     assert "  s2 (case B), turn 2\n    s2:36-55 [ctx-a] Being in one office\n" in out
-    assert "sentences from 1" in cmo_invoke("cmo", "evidence", "CMO-01", "--window", "2").output
+    assert "sentences from 1" in cmo_invoke("cmo", "evidence", "ctx-a->mech-m", "--window", "2").output
     csv = cmo_invoke("cmo", "evidence", "ctx-c->out-late", "--format", "csv").output
     assert csv.splitlines()[0] == "link,source,case,window,from_ref,from_quote,to_ref,to_quote"
     assert len(csv.splitlines()) == 2

@@ -83,10 +83,12 @@ def main() -> None:
 from ipe.cli import agree as _agree  # noqa: E402,F401  (each module registers its commands on ``cli``)
 from ipe.cli import anonymise as _anonymise  # noqa: E402,F401
 from ipe.cli import cmo as _cmo  # noqa: E402,F401
+from ipe.cli import evidence as _evidence  # noqa: E402,F401
 from ipe.cli import codebook as _codebook  # noqa: E402,F401
 from ipe.cli import coding as _coding  # noqa: E402,F401
 from ipe.cli import project as _project  # noqa: E402,F401
 from ipe.cli import tables as _tables  # noqa: E402,F401
+from ipe.cli import theory as _theory  # noqa: E402,F401
 from ipe.cli import workshop as _workshop  # noqa: E402,F401
 from ipe.cli.survey import survey as _survey  # noqa: E402
 

@@ -110,7 +110,10 @@ def show(ctx, window, coders, min_sources, min_cases, statuses, fmt):
 @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
 @click.pass_context
 def evidence(ctx, target, window, coders, fmt):
-    """The quotes behind a configuration (CMO-01) or a link (SRC->DST).
+    """The evidence for a configuration (CMO-01), or the co-occurring quotes on a link (SRC->DST).
+
+    For a configuration: the researcher's evidence first (supports, contradicts, refines, with rationales), then
+    the co-occurrence candidates, human and auto apart, each with references that re-slice the text.
 
     Example:
 
@@ -118,9 +121,19 @@ def evidence(ctx, target, window, coders, fmt):
 
         ipe cmo evidence "ctx-relationships->mech-trust" --window sentence
     """
+    from ipe import evidence as lib_evidence
+
     with lib.open_store(ctx.obj["project"]) as store:
         _, book = lib.current_codebook(store)
-        table = graphs.evidence_table(store, book, target, window, coders or None)
+        if "->" not in target:
+            held = lib_evidence.evidence_table(store, target)
+            found = lib_evidence.candidates(store, book, target, window, coders or None)
+            pointers = lib_evidence.candidates_table(store, found)
+        else:
+            table = graphs.evidence_table(store, book, target, window, coders or None)
+    if "->" not in target:
+        _echo_config_evidence(target, held, pointers, fmt)
+        return
     if fmt != "table":
         echo_table(table, fmt)
         return
@@ -134,6 +147,32 @@ def evidence(ctx, target, window, coders, fmt):
             click.echo(f"  {r['source']}{case}, {_window_name(window, r['window'])}")
             click.echo(f"    {r['from_ref']} [{src}] {r['from_quote']}")
             click.echo(f"    {r['to_ref']} [{dst}] {r['to_quote']}")
+
+
+def _echo_config_evidence(config: str, held: pd.DataFrame, pointers: pd.DataFrame, fmt: str) -> None:
+    if fmt != "table":
+        table = pd.concat([held.assign(kind="evidence").astype(object), pointers.astype(object)], ignore_index=True)
+        echo_table(table[["kind", *[c for c in table.columns if c != "kind"]]].fillna(""), fmt)
+        return
+    click.echo(f"Researcher evidence for {config}: {len(held)}")
+    for r in held.itertuples(index=False):
+        case = f", case {r.case}" if r.case else ""
+        orphaned = " ORPHANED (quote no longer in the text)" if r.status != "ok" else ""
+        click.echo(f"  [{r.id}] {r.relation} ({r.elements}) {r.ref}{case}, v{r.version}, by {r.linked_by}"
+                   f" {r.linked_at[:10]}{orphaned}")
+        click.echo(f"      \u201c{' '.join(r.quote.split())}\u201d")
+        click.echo(f"      note: {r.rationale}")
+    for kind in ("human co-occurrence", "auto co-occurrence"):
+        rows = pointers[pointers["kind"] == kind]
+        open_ = int((rows["decision"] == "").sum())
+        label = "counted, labelled as such" if kind.startswith("human") else "not evidence until reviewed"
+        click.echo(f"Candidates, {kind} ({label}): {len(rows)}, {open_} open")
+        for r in rows.itertuples(index=False):
+            decided = f" [{r.decision}]" if r.decision else ""
+            flag = " (negation word)" if r.negation else ""
+            click.echo(f"  {r.key} {r.link}{decided}{flag}")
+            click.echo(f"      {r.from_ref} {' '.join(r.from_quote.split())}")
+            click.echo(f"      {r.to_ref} {' '.join(r.to_quote.split())}")
 
 
 @cmo.command()
