@@ -214,7 +214,7 @@ def naive_regex_coder(store, codebook, max_words: int = 0) -> dict:
 
 
 def run(args) -> dict:
-    from ipe import cmo, corpus, project, tables
+    from ipe import cmo, corpus, findings, project
     from ipe.store import Store
 
     work = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="ipe-bench-"))
@@ -279,7 +279,7 @@ def run(args) -> dict:
             graph = cmo.build_graph(store, cb, window="turn")
         results.get("CMO build")["note"] = f"{graph.number_of_nodes()} nodes, {graph.number_of_edges()} edges"
         with stage(results, "tables"):
-            made_tables = tables.all_tables(store, cb)
+            made_tables = findings.all_tables(store, cb)
         results.get("tables")["note"] = f"{len(made_tables)} tables"
         timers.restore()
 

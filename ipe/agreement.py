@@ -15,10 +15,15 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Hashable, Iterable, Sequence
+from pathlib import Path
 from typing import Optional
 
 import krippendorff
 import numpy as np
+
+from ipe.corpus import read_csv_rows
+from ipe.errors import IpeError
+from ipe.units import corpus_presence
 
 __all__ = [
     "cohen_kappa",
@@ -357,8 +362,6 @@ AGREEMENT_COLUMNS = [
 
 def _unit_matrix(store, coders: list, unit: str, codes: list, sources=None, include_interviewer: bool = False):
     """Units, their weights, and a ``{code: coders x units}`` presence matrix with None outside assignments."""
-    from ipe.units import corpus_presence
-
     units, weights, present, assigned = corpus_presence(store, coders, unit, sources, codes, include_interviewer)
     matrices = {}
     for code in codes:
@@ -403,7 +406,7 @@ def coder_agreement(store, coders: list, unit: str = "sentence", codes: Optional
     """
     import pandas as pd
 
-    from ipe.project import current_codebook
+    from ipe.project import current_codebook  # loads spaCy, which the statistics above never need
 
     if len(coders) < 2:
         raise ValueError("give at least two coders")
@@ -465,11 +468,6 @@ def read_matrix(path, level: str = "nominal") -> list[list]:
 
     An optional column named ``unit`` holds unit ids and is ignored. Levels other than nominal need numbers.
     """
-    from pathlib import Path
-
-    from ipe.corpus import read_csv_rows
-    from ipe.errors import IpeError
-
     header, rows = read_csv_rows(Path(path))
     matrix = []
     for coder in (h for h in header if h.lower() != "unit"):
@@ -489,8 +487,6 @@ def read_matrix(path, level: str = "nominal") -> list[list]:
 
 def file_agreement(path, level: str = "nominal") -> dict:
     """:func:`matrix_agreement` for a reliability matrix CSV (see :func:`read_matrix`), errors naming the file."""
-    from ipe.errors import IpeError
-
     try:
         return matrix_agreement(read_matrix(path, level), level)
     except ValueError as exc:

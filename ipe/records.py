@@ -165,6 +165,15 @@ class Coding:
     status: str = "ok"
 
 
+def reference(source_id: str, start: int, end: int) -> str:
+    """The quote reference ``source:start-end`` that re-slices the stored text.
+
+    >>> reference("colon", 50, 92)
+    'colon:50-92'
+    """
+    return f"{source_id}:{start}-{end}"
+
+
 @dataclass(frozen=True)
 class Memo:
     id: Optional[int]

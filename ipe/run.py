@@ -7,8 +7,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional
 
-from ipe import exporters, project, tables
+from ipe import exporters, findings, project, workshop
 from ipe import outputs as safe_outputs
+from ipe.agreement import coder_agreement
+from ipe.anonymise import pseudonymise_project
+from ipe.errors import IpeError
+from ipe.evaluate import evaluate
+from ipe.survey import run_survey
 
 DEFAULT_CORPUS = Path("corpora/mash-sample")
 DEFAULT_CODEBOOK = Path("codebooks/mash-programme-theory.yaml")
@@ -68,8 +73,6 @@ def _default(path: Optional[str], fallback: Path, what: str) -> Path:
     if path:
         return Path(path)
     if not fallback.exists():
-        from ipe.errors import IpeError
-
         raise IpeError(f"no {what} given and {fallback} not found (run from the ipe checkout, or name one)")
     return fallback
 
@@ -127,11 +130,6 @@ def run(corpus_dir=None, codebook=None, out="reports", project_dir=None, jobs: i
 
 
 def _run(corpus_dir, codebook, out, folder, jobs, anonymise, progress, result) -> RunResult:
-    from ipe import cmo, workshop
-    from ipe.agreement import coder_agreement
-    from ipe.anonymise import pseudonymise_project
-    from ipe.evaluate import evaluate
-
     manifest = corpus_dir / "manifest.csv"
     with project.open_store(folder) as store:
         report = project.import_sources(store, [corpus_dir], manifest if manifest.is_file() else None, progress=progress)
@@ -139,8 +137,6 @@ def _run(corpus_dir, codebook, out, folder, jobs, anonymise, progress, result) -
         result.summary.append(f"Imported: {report.summary()} from {corpus_dir}")
         survey_dir = survey_folder(corpus_dir)
         if survey_dir is not None:
-            from ipe.survey import run_survey
-
             written = run_survey(store, survey_dir, out, progress=progress)
             if written:
                 result.files += written
@@ -167,8 +163,8 @@ def _run(corpus_dir, codebook, out, folder, jobs, anonymise, progress, result) -
             f"codebook version {coded.version})"
         )
         _, cb = project.current_codebook(store)
-        report_tables = tables.all_tables(store, cb)
-        result.files += cmo.write_outputs(store, cb, out)
+        report_tables = findings.all_tables(store, cb)
+        result.files += findings.write_cmo_reports(store, cb, out)
         statuses = report_tables.get("cmo-configurations")
         if statuses is not None and len(statuses):
             counts = statuses["status"].value_counts()

@@ -7,29 +7,13 @@ from typing import Iterable, Optional
 
 import pandas as pd
 
-from ipe.records import Codebook
+from ipe.in_force import current_codings
+from ipe.records import Codebook, reference
 
 QUOTE_BANK_COLUMNS = [
     "ref", "source", "case", "data_type", "role", "agency", "speaker", "turn", "start", "end", "code", "code_name",
     "code_type", "code_path", "coder", "provenance", "quote",
 ]
-
-
-def current_codings(store, coders: Optional[Iterable[str]] = None, codes: Optional[Iterable[str]] = None,
-                    sources: Optional[Iterable[str]] = None) -> list:
-    """Codings in force: every human coding, and each auto-coder's codings from the newest codebook it coded with."""
-    codings = store.codings(coders=coders, codes=codes, sources=sources)
-    kinds = store.coders()
-    newest: dict[str, int] = {}
-    for c in codings:
-        if kinds.get(c.coder) == "auto" and c.codebook_version is not None:
-            newest[c.coder] = max(newest.get(c.coder, 0), c.codebook_version)
-    return [c for c in codings if kinds.get(c.coder) != "auto" or c.codebook_version == newest.get(c.coder)]
-
-
-def reference(source_id: str, start: int, end: int) -> str:
-    """The quote reference ``source:start-end`` that re-slices the stored text."""
-    return f"{source_id}:{start}-{end}"
 
 
 def quote_bank(store, codebook: Codebook, coders=None, codes=None, sources=None, types=None,
@@ -275,81 +259,3 @@ def model_comparison(bank: pd.DataFrame, codebook: Codebook, attrs: dict) -> pd.
             row[f"{model}: segments"] = len(mine)
         rows.append(row)
     return pd.DataFrame(rows)
-
-
-def all_tables(store, codebook: Codebook, coders=None, n_quotes: int = 2, extra: Optional[dict] = None) -> dict:
-    """Every evaluation table, by name, in a fixed order (``extra`` adds tables made elsewhere, e.g. CMO)."""
-    bank = quote_bank(store, codebook, coders=coders)
-    attrs = store.source_attributes()
-    tables = {"code-counts": code_counts(store, codebook, coders)}
-    tables.update(frequency_tables(bank, codebook, attrs))
-    tables.update(framework_matrices(bank, codebook, store.memos(), "case", n_quotes))
-    tables["rq-evidence-map"] = rq_evidence_map(bank, codebook, n_quotes)
-    tables["co-occurrence"] = cooccurrence(store, codebook, coders)
-    tables.update(case_presence(bank, codebook))
-    tables["model-comparison"] = model_comparison(bank, codebook, attrs)
-    if codebook.theory:
-        tables["cmo-configurations"] = cmo_table(store, codebook, n_quotes=n_quotes, coders=coders, bank=bank)
-    responses = store.pack_responses()
-    if responses:
-        from ipe.workshop import responses_table
-
-        tables["workshop-responses"] = responses_table(responses)
-    tables.update(extra or {})
-    tables["quote-bank"] = bank
-    return tables
-
-
-CMO_COLUMNS = ["id", "context", "mechanism (resource / response)", "outcome", "origin", "status", "segments",
-               "sources", "cases", "agencies", "chain_from", "statement", "exemplars", "workshop", "workshop responses"]
-
-
-def cmo_table(store, codebook: Codebook, window: str = "turn", min_sources: int = 2, min_cases: int = 2,
-              n_quotes: int = 2, coders=None, bank: Optional[pd.DataFrame] = None) -> pd.DataFrame:
-    """The CMO configuration table in the layout realist evaluations publish.
-
-    One row per hypothesised configuration (with its status) and per emergent link (strong evidence, named by no
-    configuration); evidence counts come from the configuration's links in the CMO graph, quotes from its evidence.
-    """
-    from ipe import cmo
-
-    graph = cmo.build_graph(store, codebook, window, coders)
-    names = {c.id: c.name for c in codebook.codes}
-    bank = quote_bank(store, codebook, coders=coders) if bank is None else bank
-    by_ref = bank.drop_duplicates("ref").set_index("ref")
-    rows = []
-
-    def quotes(refs) -> str:
-        found = by_ref.loc[[r for r in sorted(set(refs)) if r in by_ref.index]]
-        return "\n".join(exemplars(found.reset_index(), n_quotes)) if len(found) else ""
-
-    def edge_stats(links) -> tuple:
-        data = [graph.edges[u, v] for u, v in links if graph.has_edge(u, v)]
-        agencies = sorted({a for d in data for a in cmo._as_list(d.get("agencies"))})
-        return (sum(d.get("segments", 0) for d in data), max([d.get("sources", 0) for d in data], default=0),
-                max([d.get("cases", 0) for d in data], default=0), "; ".join(agencies))
-
-    workshop = {}
-    for config_id, _, status, detail, _ in store.revisions():
-        workshop[config_id] = (status, detail.split(";")[0])
-    for a in cmo.assess(graph, codebook, min_sources, min_cases):
-        config = next(t for t in codebook.theory if t.id == a.id)
-        mechanism = " / ".join(names.get(m, m) for m in config.mechanisms)
-        segments, sources, cases, agencies = edge_stats([(link.src, link.dst) for link in a.links])
-        rows.append({"id": a.id, "context": names[config.context], "mechanism (resource / response)": mechanism,
-                     "outcome": names[config.outcome], "origin": "hypothesised", "status": a.status,
-                     "segments": segments, "sources": sources, "cases": cases, "agencies": agencies,
-                     "chain_from": a.chain_from, "statement": a.statement, "exemplars": quotes(a.evidence),
-                     "workshop": workshop.get(a.id, ("", ""))[0], "workshop responses": workshop.get(a.id, ("", ""))[1]})
-    types = {c.id: c.type for c in codebook.codes}
-    for u, v in cmo.emergent_links(graph, codebook, min_sources=max(3, min_sources), min_cases=min_cases):
-        segments, sources, cases, agencies = edge_stats([(u, v)])
-        parts = {"context": "", "mechanism (resource / response)": "", "outcome": ""}
-        for code in (u, v):
-            key = "mechanism (resource / response)" if types[code] == "mechanism" else types[code]
-            parts[key] = " / ".join(filter(None, [parts[key], names[code]]))
-        rows.append({"id": f"{u}->{v}", **parts, "origin": "emergent", "status": "emergent", "segments": segments,
-                     "sources": sources, "cases": cases, "agencies": agencies, "chain_from": "", "statement": "",
-                     "exemplars": quotes(cmo._as_list(graph.edges[u, v].get("evidence"))), "workshop": "",
-                     "workshop responses": ""})
-    return pd.DataFrame(rows, columns=CMO_COLUMNS)

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
+from ipe.in_force import current_codings
+
 UNIT_KINDS = ("sentence", "turn", "character", "segment")
 
 
@@ -66,8 +68,6 @@ def corpus_presence(store, coders: list, unit: str, sources=None, codes=None, in
     ``sources``), their weights (non-space characters for ``character``, else 1), the ``(unit index, code, coder)``
     presence set for ``codes`` (all codes when None), and each coder's assignment, the sources they coded at all.
     """
-    from ipe.tables import current_codings
-
     codings = current_codings(store, coders=coders, sources=sources)
     by_source: dict[str, list] = {}
     for c in codings:

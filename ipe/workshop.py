@@ -31,7 +31,7 @@ import pandas as pd
 
 from ipe import cmo, corpus, outputs, tables
 from ipe.errors import IpeError, SourceError
-from ipe.exporters import FIXED_TIME, fix_zip_timestamps
+from ipe.zipfiles import FIXED_TIME, fix_zip_timestamps
 from ipe.records import Codebook, Source
 
 RESPONSES = ("Agree", "Partly agree", "Disagree", "Not sure")

@@ -18,7 +18,8 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
-from ipe import cmo, project
+from ipe import cmo, exporters, findings, project
+from ipe.exporters.graphs import read_graph
 from ipe.errors import IpeError, NotFound
 
 CODEBOOK = """\
@@ -374,8 +375,8 @@ def test_cmo_evidence_table(cmo_store, book):
 @pytest.mark.parametrize("fmt", ["graphml", "gexf", "json"])
 def test_cmo_export_reloads(cmo_store, book, tmp_path, fmt):
     graph = cmo.build_graph(cmo_store, book)
-    path = cmo.export(graph, tmp_path / f"cmo.{fmt}")
-    again = cmo.read_graph(path)
+    path = exporters.write_graph(graph, tmp_path / f"cmo.{fmt}")
+    again = read_graph(path)
     assert dict(again.nodes(data=True)) == dict(graph.nodes(data=True))
     assert sorted(again.edges(data=True)) == sorted(graph.edges(data=True))
     # plain networkx reads the files too, list attributes as "; "-joined text
@@ -391,7 +392,7 @@ def test_cmo_export_reloads(cmo_store, book, tmp_path, fmt):
         assert [n["id"] for n in data["nodes"]] == sorted(graph)
         assert data["graph"] == {"chains": ["CMO-01->CMO-03"], "window": "turn"}
     first = path.read_bytes()
-    cmo.export(graph, path)
+    exporters.write_graph(graph, path)
     assert path.read_bytes() == first
 
 
@@ -414,25 +415,25 @@ def test_cmo_layout_columns(cmo_store, book):
 
 def test_cmo_export_unknown_format(cmo_store, book, tmp_path):
     with pytest.raises(IpeError, match="unknown graph format 'gml'"):
-        cmo.export(cmo.build_graph(cmo_store, book), tmp_path / "cmo.gml")
+        exporters.write_graph(cmo.build_graph(cmo_store, book), tmp_path / "cmo.gml")
 
 
 def test_cmo_export_dot_reads_back(cmo_store, book, tmp_path):
     import pydot
 
     graph = cmo.build_graph(cmo_store, book)
-    path = cmo.export(graph, tmp_path / "cmo.dot")
+    path = exporters.write_graph(graph, tmp_path / "cmo.dot")
     (dot,) = pydot.graph_from_dot_file(str(path))
     edges = {(e.get_source().strip('"'), e.get_destination().strip('"')) for e in dot.get_edges()}
     assert edges == set(graph.edges)
 
 
 def test_cmo_write_outputs(cmo_store, book, tmp_path):
-    files = cmo.write_outputs(cmo_store, book, tmp_path / "reports")
+    files = findings.write_cmo_reports(cmo_store, book, tmp_path / "reports")
     assert [f.name for f in files] == ["cmo-assessment.csv", "cmo-links.csv", "cmo-graph.graphml", "cmo-graph.json",
                                        "cmo-graph.png", "cmo-graph.svg"]
     first = {f.name: f.read_bytes() for f in files}
-    assert {f.name: f.read_bytes() for f in cmo.write_outputs(cmo_store, book, tmp_path / "reports")} == first
+    assert {f.name: f.read_bytes() for f in findings.write_cmo_reports(cmo_store, book, tmp_path / "reports")} == first
 
 
 # -- command line ----------------------------------------------------------------------------------------------------
@@ -511,7 +512,7 @@ def test_cli_cmo_export(cmo_invoke, tmp_path):
         target = tmp_path / f"out.{fmt}"
         result = cmo_invoke("cmo", "export", target, "--format", fmt)
         assert result.exit_code == 0 and result.output == f"Wrote {target}\n"
-    graph = cmo.read_graph(tmp_path / "out.graphml")
+    graph = read_graph(tmp_path / "out.graphml")
     assert graph.number_of_edges() == 9
     assert cmo_invoke("cmo", "export", tmp_path / "by-suffix.json").exit_code == 0
     result = cmo_invoke("cmo", "export", tmp_path / "x.gml")

@@ -5,7 +5,7 @@ import spacy
 from ipe import codebook, project
 from ipe.coding import CompiledCodebook, coding_pipeline, locate_quote
 from ipe.nlp import blank_pipeline
-from ipe.tables import current_codings
+from ipe.in_force import current_codings
 
 
 def spans(nlp, text):

@@ -4,7 +4,7 @@ import docx
 import openpyxl
 import pytest
 
-from ipe import exporters, project, tables
+from ipe import exporters, findings, project, tables
 
 
 @pytest.fixture
@@ -34,7 +34,7 @@ def hand_store(store, transcripts, mini_codebook, tmp_path):
 @pytest.fixture
 def all_tables(hand_store):
     _, cb = project.current_codebook(hand_store)
-    return tables.all_tables(hand_store, cb, coders=["h"])
+    return findings.all_tables(hand_store, cb, coders=["h"])
 
 
 def test_code_counts(all_tables):

@@ -127,9 +127,9 @@ def test_fill_ingest_tally_revise_and_no_double_count(pack_store, tmp_path):
     assert pack_store.revisions("CMO-01")[-1][2] == "questioned"
     status = workshop.theory_status(pack_store, cb).set_index("id")
     assert status.loc["CMO-01", "workshop"] == "questioned"
-    from ipe import tables
+    from ipe import findings
 
-    all_tables = tables.all_tables(pack_store, cb)
+    all_tables = findings.all_tables(pack_store, cb)
     assert all_tables["workshop-responses"].set_index(["group", "value"]).loc[("all", "all"), "disagree"] == 2
     cmo_row = all_tables["cmo-configurations"].set_index("id").loc["CMO-01"]
     assert cmo_row["workshop"] == "questioned" and cmo_row["workshop responses"].startswith("5 responses")

@@ -225,4 +225,4 @@ def export(ctx, file, fmt, window, coders):
     with lib.open_store(ctx.obj["project"]) as store:
         _, book = lib.current_codebook(store)
         graph = graphs.build_graph(store, book, window, coders or None)
-    click.echo(f"Wrote {graphs.export(graph, file, fmt)}")
+    click.echo(f"Wrote {exporters.write_graph(graph, file, fmt)}")

@@ -6,7 +6,7 @@ import click
 
 from ipe import exporters
 from ipe import project as lib
-from ipe import tables as lib_tables
+from ipe import findings
 from ipe.errors import IpeError
 from ipe.cli import cli
 
@@ -35,7 +35,7 @@ def tables_(ctx, out, formats, only, quotes):
     formats = _formats(formats)
     with lib.open_store(ctx.obj["project"]) as store:
         _, cb = lib.current_codebook(store)
-        tables = lib_tables.all_tables(store, cb, n_quotes=quotes)
+        tables = findings.all_tables(store, cb, n_quotes=quotes)
     if only:
         missing = [name for name in only if name not in tables]
         if missing:

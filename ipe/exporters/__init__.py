@@ -13,33 +13,14 @@ Output is deterministic: zip-based formats get fixed timestamps. Every file is w
 
 from __future__ import annotations
 
-import datetime as _dt
 import importlib
-import re
-import zipfile
 from pathlib import Path
+from typing import Optional
 
-FIXED_TIME = _dt.datetime(2000, 1, 1, 0, 0, 0)
+from ipe import outputs
+from ipe.errors import IpeError
+
 _MODULES = ("csv", "json", "md", "docx", "xlsx", "graphml", "gexf", "graphjson", "dot", "png", "svg", "qdc", "qdpx")
-
-
-def fix_zip_timestamps(path: Path) -> None:
-    """Rewrite a zip archive with every entry dated ``FIXED_TIME``, so equal content gives equal bytes."""
-    with zipfile.ZipFile(path) as src:
-        entries = [(info, src.read(info.filename)) for info in src.infolist()]
-    # Writers stamp the save time into the document properties too (openpyxl does, whatever we set).
-    stamp = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
-    entries = [
-        (info, re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)", rb"\g<1>" + stamp + rb"\g<2>", data)
-         if info.filename == "docProps/core.xml" else data)
-        for info, data in entries
-    ]
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as dst:
-        for info, data in entries:
-            fixed = zipfile.ZipInfo(info.filename, date_time=FIXED_TIME.timetuple()[:6])
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = 0o600 << 16
-            dst.writestr(fixed, data)
 
 
 def cell_text(value) -> str:
@@ -84,15 +65,11 @@ def get(fmt: str, kind: str = "table"):
     try:
         return REGISTRY[(kind, fmt)]
     except KeyError:
-        from ipe.errors import IpeError
-
         raise IpeError(f"unknown {kind} format '{fmt}' (choose from {', '.join(formats(kind))})") from None
 
 
 def write(fmt: str, tables: dict, target, title: str = "") -> list[Path]:
     """Write ``tables`` in ``fmt`` to ``target`` (a path; its suffix, if any, is replaced by the format's)."""
-    from ipe import outputs
-
     target = Path(target)
     exporter = get(fmt)
     if target.suffix.lower() == exporter.SUFFIX:
@@ -100,10 +77,17 @@ def write(fmt: str, tables: dict, target, title: str = "") -> list[Path]:
     return outputs.produce(lambda staged: exporter.write(tables, staged, title), target)
 
 
+def write_graph(graph, path, fmt: Optional[str] = None) -> Path:
+    """Write a CMO graph in ``fmt`` (a graph format; default: the file's suffix)."""
+    path = Path(path)
+    fmt = (fmt or path.suffix.lstrip(".")).lower()
+    if fmt not in formats("graph"):
+        raise IpeError(f"unknown graph format '{fmt}' (choose from {', '.join(formats('graph'))})")
+    return outputs.produce(lambda staged: get(fmt, "graph").write(graph, staged), path)
+
+
 def write_report_tables(tables: dict, out: Path, formats, title: str = "Findings tables") -> list[Path]:
     """Write every table: CSV one file per table, the other formats one ``findings-tables`` file each."""
-    from ipe import outputs
-
     out = outputs.make_folder(out)
     written = []
     for fmt in formats:

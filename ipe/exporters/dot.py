@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+from ipe.exporters.graphs import flat_copy
+
 FORMAT = "dot"
 SUFFIX = ".dot"
 KIND = "graph"
@@ -9,8 +11,6 @@ KIND = "graph"
 
 def write(graph, path: Path) -> Path:
     from networkx.drawing import nx_pydot
-
-    from ipe.cmo import flat_copy
 
     flat = flat_copy(graph)
     for _, data in flat.nodes(data=True):

@@ -6,6 +6,8 @@ GEXF keeps no graph attributes, so the graph's ``window`` and ``chains`` are not
 import re
 from pathlib import Path
 
+from ipe.exporters.graphs import flat_copy
+
 FORMAT = "gexf"
 SUFFIX = ".gexf"
 KIND = "graph"
@@ -13,8 +15,6 @@ KIND = "graph"
 
 def write(graph, path: Path) -> Path:
     import networkx as nx
-
-    from ipe.cmo import flat_copy
 
     text = "\n".join(nx.generate_gexf(flat_copy(graph, gexf=True)))
     text = re.sub(r'lastmodifieddate="[^"]*"', 'lastmodifieddate="2000-01-01"', text, count=1)

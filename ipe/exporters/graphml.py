@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+from ipe.exporters.graphs import flat_copy
+
 FORMAT = "graphml"
 SUFFIX = ".graphml"
 KIND = "graph"
@@ -9,8 +11,6 @@ KIND = "graph"
 
 def write(graph, path: Path) -> Path:
     import networkx as nx
-
-    from ipe.cmo import flat_copy
 
     nx.write_graphml(flat_copy(graph), path)
     return Path(path)

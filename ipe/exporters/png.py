@@ -2,12 +2,12 @@
 
 from pathlib import Path
 
+from ipe.cmo.drawing import draw
+
 FORMAT = "png"
 SUFFIX = ".png"
 KIND = "graph"
 
 
 def write(graph, path: Path) -> Path:
-    from ipe.cmo import draw
-
     return draw(graph, path, fmt=FORMAT)

@@ -2,12 +2,12 @@
 
 from pathlib import Path
 
+from ipe.refi import export_codebook
+
 FORMAT = "qdc"
 SUFFIX = ".qdc"
 KIND = "project"
 
 
 def write(store, path: Path) -> Path:
-    from ipe.refi import export_codebook
-
     return export_codebook(store, path).path

@@ -2,12 +2,12 @@
 
 from pathlib import Path
 
+from ipe.refi import export_project
+
 FORMAT = "qdpx"
 SUFFIX = ".qdpx"
 KIND = "project"
 
 
 def write(store, path: Path) -> Path:
-    from ipe.refi import export_project
-
     return export_project(store, path).path

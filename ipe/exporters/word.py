@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ipe.exporters import FIXED_TIME, cell_text, fix_zip_timestamps
+from ipe.exporters import cell_text
 from ipe.exporters.layout import A4, CHAR_CM, MARGIN, PAD_CM, Part
+from ipe.zipfiles import FIXED_TIME, fix_zip_timestamps
 
 FONT = "Arial"
 BODY_PT = 10

@@ -10,8 +10,9 @@ of a column that is a code.
 from math import ceil
 from pathlib import Path
 
-from ipe.exporters import FIXED_TIME, cell_text, fix_zip_timestamps
+from ipe.exporters import cell_text
 from ipe.exporters.layout import LANDSCAPE_WIDTH, labels
+from ipe.zipfiles import FIXED_TIME, fix_zip_timestamps
 
 FORMAT = "xlsx"
 SUFFIX = ".xlsx"

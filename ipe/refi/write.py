@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import io
-import zipfile
 from pathlib import Path
 from typing import Optional
 
 from lxml import etree
 
 from ipe import outputs
-
+from ipe.in_force import current_codings
 from ipe.refi.common import (
     _NOT_XML,
     _TYPE_PREFIX,
@@ -25,6 +23,7 @@ from ipe.refi.common import (
     _unique,
     guid_for,
 )
+from ipe.zipfiles import zip_bytes
 
 # -- export ----------------------------------------------------------------------------------------------------------
 
@@ -145,11 +144,9 @@ def _memo_target_name(memo, codings_by_id: dict) -> tuple[str, Optional[tuple]]:
 def export_project(store, path, timestamp: Optional[str] = None) -> ExportReport:
     """Write the whole project as a REFI-QDA project (``.qdpx``): users, codebook, cases, sources, codings, notes.
 
-    Only codings in force are written (:func:`ipe.tables.current_codings`); each distinct span is one
+    Only codings in force are written (:func:`ipe.in_force.current_codings`); each distinct span is one
     PlainTextSelection holding one Coding per code and coder. The file is byte-identical on every run.
     """
-    from ipe.tables import current_codings
-
     path = Path(path)
     stamp = _timestamp(timestamp)
     report = ExportReport(path=path)
@@ -197,7 +194,7 @@ def export_project(store, path, timestamp: Optional[str] = None) -> ExportReport
     for note in note_refs.get(("project", ""), []):
         _sub(root, ns, "NoteRef", targetGUID=note)
 
-    _write_zip(path, [("project.qde", _xml_bytes(root))] + sorted(files))
+    outputs.write_bytes(path, zip_bytes([("project.qde", _xml_bytes(root))] + sorted(files)))
     report.codes = len(codebook.codes) if codebook else 0
     report.sources, report.users, report.notes = len(sources), len(users), len(notes)
     report.codings = len({(c.source_id, c.start, c.end, c.code_id, c.coder) for c in codings})
@@ -272,20 +269,6 @@ def _text_source(parent, source, codings: list, users: dict, note_refs: dict, st
         _sub(element, ns, "NoteRef", targetGUID=note)
     _variable_values(element, _variables_of(source))
     return f"sources/{source_guid}.txt", source.text.encode("utf-8")
-
-
-def _write_zip(path: Path, entries: list) -> None:
-    """A zip whose entries all carry ipe's fixed date, so equal content gives equal bytes."""
-    from ipe.exporters import FIXED_TIME
-
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name, data in entries:
-            info = zipfile.ZipInfo(name, date_time=FIXED_TIME.timetuple()[:6])
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o600 << 16
-            archive.writestr(info, data)
-    outputs.write_bytes(path, buffer.getvalue())
 
 
 def _variable_values(parent, values: dict) -> None:

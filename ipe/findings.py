@@ -1,0 +1,63 @@
+"""A project's findings as ``ipe run`` and ``ipe tables`` write them: every evaluation table, and the CMO reports.
+
+This module sits above :mod:`ipe.tables`, :mod:`ipe.cmo` and :mod:`ipe.workshop`, which know nothing of each
+other's tables.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+from ipe import exporters, outputs
+from ipe.cmo import assess, assessment_table, build_graph, cmo_table, links_table
+from ipe.records import Codebook
+from ipe.tables import (
+    case_presence,
+    code_counts,
+    cooccurrence,
+    frequency_tables,
+    framework_matrices,
+    model_comparison,
+    quote_bank,
+    rq_evidence_map,
+)
+from ipe.workshop import responses_table
+
+__all__ = ["all_tables", "write_cmo_reports"]
+
+
+def all_tables(store, codebook: Codebook, coders=None, n_quotes: int = 2, extra: Optional[dict] = None) -> dict:
+    """Every evaluation table, by name, in a fixed order (``extra`` adds tables made elsewhere)."""
+    bank = quote_bank(store, codebook, coders=coders)
+    attrs = store.source_attributes()
+    tables = {"code-counts": code_counts(store, codebook, coders)}
+    tables.update(frequency_tables(bank, codebook, attrs))
+    tables.update(framework_matrices(bank, codebook, store.memos(), "case", n_quotes))
+    tables["rq-evidence-map"] = rq_evidence_map(bank, codebook, n_quotes)
+    tables["co-occurrence"] = cooccurrence(store, codebook, coders)
+    tables.update(case_presence(bank, codebook))
+    tables["model-comparison"] = model_comparison(bank, codebook, attrs)
+    if codebook.theory:
+        tables["cmo-configurations"] = cmo_table(store, codebook, n_quotes=n_quotes, coders=coders, bank=bank)
+    responses = store.pack_responses()
+    if responses:
+        tables["workshop-responses"] = responses_table(responses)
+    tables.update(extra or {})
+    tables["quote-bank"] = bank
+    return tables
+
+
+def write_cmo_reports(store, codebook: Codebook, out, window="turn", min_sources: int = 2,
+                      min_cases: int = 2) -> list[Path]:
+    """Write the CMO reports into folder ``out``: ``cmo-assessment.csv``, ``cmo-links.csv``, ``cmo-graph.graphml``,
+    ``cmo-graph.json``, ``cmo-graph.png`` and ``cmo-graph.svg``. The same project gives byte-identical files.
+    """
+    out = outputs.make_folder(out)
+    graph = build_graph(store, codebook, window)
+    files = exporters.write("csv", {"cmo-assessment": assessment_table(assess(graph, codebook, min_sources,
+                                                                                 min_cases))}, out / "cmo-assessment")
+    files += exporters.write("csv", {"cmo-links": links_table(graph)}, out / "cmo-links")
+    for suffix in ("graphml", "json", "png", "svg"):
+        files.append(exporters.write_graph(graph, out / f"cmo-graph.{suffix}", suffix))
+    return files

@@ -1,0 +1,31 @@
+"""Which codings are in force: every human coding, and each auto-coder's codings from its newest codebook."""
+
+from __future__ import annotations
+
+from typing import Iterable, Optional
+
+
+def in_force(codings: Iterable, kinds: dict) -> list:
+    """The codings of ``codings`` in force, given each coder's kind (``"auto"`` or ``"human"``).
+
+    An auto-coder's older runs stay stored for comparison, but only its run with the newest codebook version
+    counts; human codings always count.
+
+    >>> from ipe.records import Coding
+    >>> old, new = Coding("s", 0, 5, "c", "auto", codebook_version=1), Coding("s", 0, 5, "c", "auto", codebook_version=2)
+    >>> human = Coding("s", 0, 5, "c", "ann")
+    >>> in_force([old, new, human], {"auto": "auto", "ann": "human"}) == [new, human]
+    True
+    """
+    codings = list(codings)
+    newest: dict[str, int] = {}
+    for c in codings:
+        if kinds.get(c.coder) == "auto" and c.codebook_version is not None:
+            newest[c.coder] = max(newest.get(c.coder, 0), c.codebook_version)
+    return [c for c in codings if kinds.get(c.coder) != "auto" or c.codebook_version == newest.get(c.coder)]
+
+
+def current_codings(store, coders: Optional[Iterable[str]] = None, codes: Optional[Iterable[str]] = None,
+                    sources: Optional[Iterable[str]] = None) -> list:
+    """A project's codings in force (see :func:`in_force`), optionally only some coders', codes' or sources'."""
+    return in_force(store.codings(coders=coders, codes=codes, sources=sources), store.coders())
