@@ -355,6 +355,7 @@ def test_cli_anonymise_errors_are_one_line(invoke, anon, tmp_path):
 # -- the shipped sample corpus -------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_sample_corpus_end_to_end(store):
     project.import_sources(store, [SAMPLE], SAMPLE / "manifest.csv")
     project.load_codebook(store, ROOT / "codebooks" / "mash-programme-theory.yaml")

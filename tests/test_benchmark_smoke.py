@@ -4,6 +4,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+# End to end on the shipped or a generated corpus: minutes, not seconds.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).parent.parent
 STAGES = ["import", "sentence split", "store writes (import)", "coding", "codebook load + compile", "matching + widening",
           "store writes (coding)", "store writes (total)", "CMO build", "tables", "(a) spaCy blank pipeline",

@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 from ipe import project
 
 
@@ -123,6 +125,7 @@ def test_memo_and_audit(invoke, transcripts, mini_codebook, tmp_path):
     assert invoke("backup", tmp_path / "bk").exit_code == 0 and (tmp_path / "bk" / "ipe.db").exists()
 
 
+@pytest.mark.slow
 def test_python_m_ipe_runs():
     import subprocess
     import sys

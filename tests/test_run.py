@@ -27,6 +27,7 @@ def corpus(tmp_path, fixtures):
     return folder
 
 
+@pytest.mark.slow
 def test_run_writes_reports_and_is_deterministic(corpus, mini_codebook, tmp_path):
     out = tmp_path / "out"
     result = run(corpus, mini_codebook, out)

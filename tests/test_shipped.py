@@ -8,6 +8,9 @@ from ipe import project, tables
 from ipe.agreement import coder_agreement
 from ipe.run import gold_files
 
+# End to end on the shipped or a generated corpus: minutes, not seconds.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpora" / "mash-sample"
 CODEBOOK = ROOT / "codebooks" / "mash-programme-theory.yaml"

@@ -174,6 +174,7 @@ def test_cli_pack_and_theory(invoke, pack_store, tmp_path):
     assert "workshop: confirmed" in invoke("theory", "history", project_dir=proj).output
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not (shutil.which("soffice") or shutil.which("libreoffice")), reason="LibreOffice not installed")
 def test_pack_converts_with_libreoffice(pack_store, tmp_path):
     path = build(pack_store, tmp_path)[0]

@@ -1,4 +1,4 @@
-"""GraphML: the CMO graph for Gephi or networkx; list attributes joined by ``"; "`` (``cmo.read_graph`` restores them)."""
+"""GraphML: the CMO graph for Gephi or networkx; list attributes joined by ``"; "`` (``exporters.graphs.read_graph`` restores them)."""
 
 from pathlib import Path
 

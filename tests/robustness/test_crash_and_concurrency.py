@@ -44,6 +44,7 @@ def _codings(folder, coder):
         return [(c.source_id, c.start, c.end, c.code_id) for c in store.codings(coders=[coder])]
 
 
+@pytest.mark.slow
 def test_sigkill_during_coding_leaves_previous_state_then_rerun_completes(big_project, tmp_path):
     folder = tmp_path / "proj"
     shutil.copytree(big_project, folder)
@@ -73,6 +74,7 @@ def test_sigkill_during_coding_leaves_previous_state_then_rerun_completes(big_pr
     assert _codings(folder, "auto") == _codings(fresh, "auto")
 
 
+@pytest.mark.slow
 def test_two_coders_importing_at_once_lose_nothing(big_project, tmp_path):
     folder = tmp_path / "proj"
     shutil.copytree(big_project, folder)
