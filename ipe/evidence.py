@@ -29,6 +29,7 @@ import pandas as pd
 
 from ipe import theory
 from ipe.errors import EvidenceError, IpeError, NotFound
+from ipe.in_force import current_codings
 from ipe.records import ELEMENTS, RELATIONS, Candidate, Codebook, Configuration, Evidence, QuoteChoice
 from ipe.store import default_actor, now
 
@@ -530,8 +531,6 @@ def rank_quotes(store, codebook: Codebook, config_id: str, limit: Optional[int] 
     found = [c for c in candidates(store, codebook, config_id, window) if c.decision != "dismissed"]
     tiers.append([choice(c.source_id, c.start, c.end, "human coding", code=f"{c.src}->{c.dst}")
                   for c in found if c.kind == HUMAN])
-    from ipe.tables import current_codings
-
     kinds = store.coders()
     order = [config.outcome, *reversed(config.mechanisms), config.context]
     rank = {code: i for i, code in reversed(list(enumerate(order)))}
