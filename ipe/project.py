@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +17,7 @@ from ipe.records import Codebook, Coding
 from ipe.store import Store, attributes_digest, default_actor, resolve_project
 
 AUTO_CODER = "auto"
-MEMO_KINDS = ("source", "code", "coding", "configuration", "cell", "project")
+MEMO_KINDS = ("source", "turn", "code", "coding", "configuration", "cell", "project")
 
 
 def _no_progress(items, **_):
@@ -127,7 +128,7 @@ def load_codebook(store: Store, path: Optional[str | os.PathLike] = None, actor:
         if latest is None:
             raise ProjectError("the project has no codebook yet: give --codebook FILE")
         version = int(current) if current else latest[0]
-        return version, codebook_module.loads(store.codebook_document(version), f"codebook v{version}"), False
+        return version, _stored_codebook(store.codebook_document(version), f"codebook v{version}"), False
     cb = codebook_module.load(path)
     with store.transaction(actor, None) as tx:
         # Looked up inside the transaction: two commands loading the same new codebook must not both add it.
@@ -139,6 +140,12 @@ def load_codebook(store: Store, path: Optional[str | os.PathLike] = None, actor:
         if store.get_meta("codebook_version") != str(version):
             store.set_meta("codebook_version", str(version))
     return version, cb, added
+
+
+@functools.lru_cache(maxsize=8)
+def _stored_codebook(document: str, label: str) -> Codebook:
+    """A stored codebook parsed once per process: parsing validates every rule, which takes a noticeable time."""
+    return codebook_module.loads(document, label)
 
 
 def current_codebook(store: Store) -> tuple[int, Codebook]:
@@ -381,13 +388,18 @@ def apply_review(store: Store, path: str | os.PathLike, reviewer: str, auto_code
 
 
 def add_memo(store: Store, kind: str, target: str, text: str, author: str) -> int:
-    """Attach a memo to a source, code, coding, configuration, framework cell (``case|code``) or the project."""
+    """Attach a memo to a source, a turn (``source#n``), code, coding, configuration, framework cell (``case|code``)
+    or the project."""
     if kind not in MEMO_KINDS:
         raise IpeError(f"memo target must be one of {', '.join(MEMO_KINDS)}")
     if not text.strip():
         raise IpeError("empty memo")
     if kind == "source" and not store.has_source(target):
         raise NotFound(f"no source '{target}' in the project")
+    if kind == "turn":
+        sid, _, n = target.rpartition("#")
+        if not (store.has_source(sid) and n.isdigit() and any(t.n == int(n) for t in store.turns(sid))):
+            raise NotFound(f"no turn '{target}' in the project (give source#turn)")
     if kind == "coding" and not (target.isdigit() and store.coding_exists(int(target))):
         raise NotFound(f"no coding {target} in the project")
     if kind in ("code", "cell", "configuration"):

@@ -706,6 +706,16 @@ class Store:
         )
         return len(rows)
 
+    def add_coding(self, coding: Coding) -> int:
+        """Insert one coding and return its id."""
+        cur = self.conn.execute(
+            "INSERT INTO codings (source_id, start, end, code_id, coder, codebook_version, provenance, quote, status,"
+            " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (coding.source_id, coding.start, coding.end, coding.code_id, coding.coder, coding.codebook_version,
+             coding.provenance, coding.quote, coding.status, now()),
+        )
+        return cur.lastrowid
+
     def delete_codings(self, coder: str, source_id: Optional[str] = None, codebook_version: Optional[int] = None) -> int:
         sql, args = "DELETE FROM codings WHERE coder = ?", [coder]
         if source_id is not None:
@@ -777,6 +787,24 @@ class Store:
             "UPDATE codings SET start = ?, end = ?, status = ? WHERE id = ?",
             [(start, end, status, cid) for cid, start, end, status in moves],
         )
+
+    def coding(self, coding_id: int) -> Coding:
+        row = self.conn.execute(
+            "SELECT source_id, start, end, code_id, coder, provenance, codebook_version, quote, id, status"
+            " FROM codings WHERE id = ?", (coding_id,)
+        ).fetchone()
+        if row is None:
+            raise NotFound(f"no coding {coding_id} in the project")
+        return Coding(*row)
+
+    def delete_coding(self, coding_id: int) -> None:
+        """Delete one coding and the memos on it."""
+        self.conn.execute("DELETE FROM memos WHERE target_kind = 'coding' AND target = ?", (str(coding_id),))
+        self.conn.execute("DELETE FROM codings WHERE id = ?", (coding_id,))
+
+    def move_coding(self, coding_id: int, start: int, end: int, quote: str) -> None:
+        self.conn.execute("UPDATE codings SET start = ?, end = ?, quote = ?, status = 'ok' WHERE id = ?",
+                          (start, end, quote, coding_id))
 
     def coding_exists(self, coding_id: int) -> bool:
         return self.conn.execute("SELECT 1 FROM codings WHERE id = ?", (coding_id,)).fetchone() is not None

@@ -1,0 +1,165 @@
+"""What every view shares: the store per request, the codebook, rendering, layers, colours and error responses."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import re
+from typing import Iterator
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+
+from ipe import project as lib
+from ipe.errors import CodingError, IpeError, NotFound, ProjectBusy
+from ipe.store import Store
+
+log = logging.getLogger("ipe.web")
+
+LAYERS = ("mine", "other", "auto", "suggestion")
+LAYER_LABELS = {"mine": "Mine", "other": "Other coders", "auto": "Auto", "suggestion": "Suggestions"}
+# One letter per layer names its CSS colour variable and class prefix (see codes_css).
+LAYER_KEYS = {"mine": "m", "other": "o", "auto": "a", "suggestion": "g"}
+TYPE_COLOURS = {"context": "#2b6cb0", "mechanism": "#b7791f", "outcome": "#2f855a", "group": "#9b2c7a",
+                "component": "#4a5568", "function": "#6b46c1", "theme": "#718096"}
+_HEX = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
+
+
+class TextHidden(IpeError):
+    """The project is not pseudonymised and the workbench was not started to show identifiable text."""
+
+
+def settings(request: Request):
+    return request.app.state.settings
+
+
+def identity(request: Request):
+    return request.app.state.identify(request)
+
+
+@contextlib.contextmanager
+def open_store(request: Request) -> Iterator[Store]:
+    """The project's store for one request (SQLite connections stay in the thread that opened them)."""
+    store = lib.open_store(settings(request).project)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def text_state(store: Store, request: Request) -> str:
+    """``pseudonymised``, ``identifiable`` (shown by explicit choice) or ``hidden``."""
+    if store.get_meta("pseudonymised") == "yes":
+        return "pseudonymised"
+    return "identifiable" if settings(request).identifiable else "hidden"
+
+
+def require_text(store: Store, request: Request) -> str:
+    state = text_state(store, request)
+    if state == "hidden":
+        raise TextHidden("this project is not pseudonymised, so its text is identifiable: run 'ipe anonymise' "
+                         "first, or start 'ipe serve --identifiable' to show it (marked on every page)")
+    return state
+
+
+def layer_of(coding, me: str, kinds: dict) -> str:
+    """Which layer a coding is drawn in: the viewer's own, another human's, the rule coder's, or a suggestion."""
+    if coding.coder == me:
+        return "mine"
+    if kinds.get(coding.coder) != "auto":
+        return "other"
+    return "auto" if coding.provenance.startswith("rule") else "suggestion"
+
+
+def colour(code) -> str:
+    if code.colour and _HEX.match(code.colour):
+        return code.colour
+    return TYPE_COLOURS.get(code.type, "#4a5568")
+
+
+def code_index(codebook) -> dict[str, int]:
+    """Code id → its position, which names its colour classes (ids themselves never reach the CSS)."""
+    return {c.id: i for i, c in enumerate(codebook.codes)}
+
+
+def codes_css(request: Request) -> Response:
+    """Colour classes per code and layer, as a stylesheet (the CSP allows no inline styles)."""
+    with open_store(request) as store:
+        _, cb = lib.current_codebook(store)
+    lines = []
+    for i, code in enumerate(cb.codes):
+        hexa = colour(code)
+        lines.append(f".k{i}{{--k:{hexa}}}" + "".join(f".{key}{i}{{--{key}:{hexa}}}" for key in LAYER_KEYS.values()))
+    return Response("\n".join(lines) + "\n", media_type="text/css")
+
+
+def render(request: Request, template: str, status_code: int = 200, **context) -> HTMLResponse:
+    s = settings(request)
+    env = request.app.state.templates
+    base = {"request": request, "token": s.token, "me": identity(request), "project_name": s.project.name,
+            "path": request.url.path, "text_state": context.pop("text_state", None)}
+    html = env.get_template(template).render(**base, **context)
+    return HTMLResponse(html, status_code=status_code)
+
+
+async def json_body(request: Request) -> dict:
+    try:
+        body = json.loads(await request.body() or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        raise IpeError("the request is not valid JSON") from None
+    if not isinstance(body, dict):
+        raise IpeError("the request must be a JSON object")
+    return body
+
+
+def require_writer(request: Request) -> str:
+    who = identity(request)
+    if not who.can_write:
+        raise IpeError("read-only: start the workbench with --coder NAME to code")
+    return who.coder
+
+
+def _status(exc: IpeError) -> int:
+    if isinstance(exc, NotFound):
+        return 404
+    if isinstance(exc, ProjectBusy):
+        return 503
+    if isinstance(exc, TextHidden):
+        return 403
+    return 409 if isinstance(exc, CodingError) else 400
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or request.method != "GET"
+
+
+def message_of(exc: IpeError) -> str:
+    return " ".join(str(exc).split())
+
+
+async def ipe_error(request: Request, exc: IpeError) -> Response:
+    """A library error a user can cause: a short message, in the page or as JSON; the store is unchanged."""
+    status = _status(exc)
+    if _wants_json(request):
+        return JSONResponse({"error": message_of(exc)}, status_code=status)
+    return render(request, "error.html", status_code=status, message=message_of(exc))
+
+
+async def http_error(request: Request, exc) -> Response:
+    message = "No such page." if exc.status_code == 404 else (exc.detail or "Request refused.")
+    if _wants_json(request):
+        return JSONResponse({"error": message}, status_code=exc.status_code)
+    return render(request, "error.html", status_code=exc.status_code, message=message)
+
+
+async def server_error(request: Request, exc: Exception) -> Response:
+    """Anything unexpected: logged here, never shown (no stack trace leaves the server)."""
+    log.exception("error serving %s", request.url.path)
+    message = "Something went wrong on the server; nothing was changed. The details are in the server's log."
+    if _wants_json(request):
+        return JSONResponse({"error": message}, status_code=500)
+    try:
+        return render(request, "error.html", status_code=500, message=message)
+    except Exception:  # the template itself failed: a bare message still tells the user
+        return Response(message, status_code=500, media_type="text/plain")
