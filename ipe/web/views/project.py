@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 
 from ipe import project as lib
-from ipe import tables
+from ipe import in_force
 from ipe.web.views import common
 
 
@@ -24,7 +24,7 @@ def pending_reviews(store, reviewer: str) -> dict[str, int]:
     kinds = store.coders()
     decided = {(r[1], r[2], r[3], r[4], r[5]) for r in store.reviews() if r[0] == reviewer}
     out: dict[str, int] = {}
-    for c in tables.current_codings(store, coders=[n for n, k in kinds.items() if k == "auto"]):
+    for c in in_force.current_codings(store, coders=[n for n, k in kinds.items() if k == "auto"]):
         if (c.coder, c.source_id, c.start, c.end, c.code_id) not in decided:
             out[c.coder] = out.get(c.coder, 0) + 1
     return out
@@ -51,7 +51,7 @@ def page(request: Request):
     with common.open_store(request) as store:
         _, cb = lib.current_codebook(store)
         kinds = store.coders()
-        codings = tables.current_codings(store)
+        codings = in_force.current_codings(store)
         spans: dict = {}
         counts: dict = {}
         for c in codings:

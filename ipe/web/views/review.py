@@ -7,7 +7,7 @@ from starlette.responses import JSONResponse
 
 from ipe import annotate
 from ipe import project as lib
-from ipe import tables
+from ipe import in_force
 from ipe.errors import IpeError, NotFound
 from ipe.web.views import common
 
@@ -20,7 +20,7 @@ def queue(store, auto_coder: str = "") -> list:
         if auto_coder not in auto:
             raise NotFound(f"no auto coder '{auto_coder}' in the project")
         auto = [auto_coder]
-    return tables.current_codings(store, coders=auto) if auto else []
+    return in_force.current_codings(store, coders=auto) if auto else []
 
 
 def decisions(store, reviewer: str) -> dict:

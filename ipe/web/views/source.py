@@ -8,8 +8,9 @@ from starlette.responses import JSONResponse
 
 from ipe import annotate
 from ipe import project as lib
-from ipe import tables
+from ipe import in_force
 from ipe.errors import IpeError
+from ipe.records import reference
 from ipe.web.views import common
 
 KEYS = common.LAYER_KEYS
@@ -138,7 +139,7 @@ def page(request: Request):
         _, cb = lib.current_codebook(store)
         kinds = store.coders()
         index = common.code_index(cb)
-        placed = [(common.layer_of(c, me, kinds), c) for c in tables.current_codings(store, sources=[source_id])]
+        placed = [(common.layer_of(c, me, kinds), c) for c in in_force.current_codings(store, sources=[source_id])]
         turn_memos: dict = {}
         for m in store.memos("turn"):
             sid, _, n = m.target.rpartition("#")
@@ -169,7 +170,7 @@ def _coding_json(store, coding, me: str, kinds: dict, codebook, show_text: bool)
         "code": coding.code_id, "code_name": code.name if code else "", "coder": coding.coder,
         "layer": common.layer_of(coding, me, kinds), "provenance": coding.provenance,
         "codebook_version": coding.codebook_version, "status": coding.status, "mine": coding.coder == me,
-        "quote": coding.quote if show_text else "", "ref": tables.reference(coding.source_id, coding.start, coding.end),
+        "quote": coding.quote if show_text else "", "ref": reference(coding.source_id, coding.start, coding.end),
         "memos": [{"author": m.author, "text": m.text, "at": m.created_at} for m in memos],
     }
 
