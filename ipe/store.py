@@ -228,6 +228,18 @@ MIGRATIONS = [
     ALTER TABLE theory_revisions ADD COLUMN actor TEXT;
     ALTER TABLE theory_revisions ADD COLUMN configuration TEXT;
     """,
+    # What a REFI-QDA import read that ipe's own records have no column for (GUIDs, dates, users, sets, exact
+    # descriptions, positions), keyed by the ipe object it belongs to, so an export writes the project back unchanged.
+    """
+    CREATE TABLE refi_objects (
+        kind TEXT NOT NULL,
+        key TEXT NOT NULL,
+        guid TEXT NOT NULL,
+        data TEXT NOT NULL,
+        PRIMARY KEY (kind, key)
+    );
+    CREATE INDEX refi_objects_guid ON refi_objects(guid);
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -829,6 +841,29 @@ class Store:
             sql += " WHERE auto_coder = ?"
             args = (auto_coder,)
         return self.conn.execute(sql + " ORDER BY source_id, start, end, code_id, reviewer", args).fetchall()
+
+    def created_dates(self, table: str) -> dict:
+        """When each row of ``codings``, ``memos``, ``sources`` or ``coders`` was created: key → ISO 8601 date."""
+        column, key = {"codings": ("created_at", "id"), "memos": ("created_at", "id"),
+                       "sources": ("imported_at", "id"), "coders": ("created_at", "name")}[table]
+        return dict(self.conn.execute(f"SELECT {key}, {column} FROM {table}"))
+
+    # -- REFI-QDA metadata -----------------------------------------------------------------------------------------
+
+    def put_refi_objects(self, rows: Iterable[tuple[str, str, str, dict]]) -> None:
+        """Keep what a REFI-QDA import read for ipe objects: each row ``(kind, key, guid, data)``; a key is replaced."""
+        self.conn.executemany(
+            "INSERT INTO refi_objects (kind, key, guid, data) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (kind, key) DO UPDATE SET guid = excluded.guid, data = excluded.data",
+            [(kind, str(key), guid, json.dumps(data, sort_keys=True, ensure_ascii=False)) for kind, key, guid, data in rows],
+        )
+
+    def refi_objects(self, kind: Optional[str] = None) -> dict[tuple[str, str], tuple[str, dict]]:
+        """The kept REFI-QDA metadata: ``(kind, key)`` → ``(guid, data)``."""
+        sql, args = "SELECT kind, key, guid, data FROM refi_objects", ()
+        if kind is not None:
+            sql, args = sql + " WHERE kind = ?", (kind,)
+        return {(k, key): (guid, json.loads(data)) for k, key, guid, data in self.conn.execute(sql + " ORDER BY kind, key", args)}
 
     # -- memos -----------------------------------------------------------------------------------------------------
 

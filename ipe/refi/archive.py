@@ -15,6 +15,9 @@ from ipe.refi.common import RefiError
 # Limits on what an archive may unpack (zip bombs); tests lower them.
 MAX_ENTRIES = 10_000
 MAX_UNCOMPRESSED = 512 * 1024 * 1024
+# One source text: 16 MiB of UTF-8 is some 2.5 million words, far beyond any transcript; what ipe computes per
+# character of a source (offset tables, sentences) stays well under 1 GB below it.
+MAX_SOURCE_BYTES = 16 * 1024 * 1024
 
 # -- reading safely --------------------------------------------------------------------------------------------------
 
@@ -89,17 +92,30 @@ class _Archive:
             name = name[2:]
         return self.by_name.get(name.lower())
 
-    def read(self, info: zipfile.ZipInfo) -> bytes:
-        budget = MAX_UNCOMPRESSED - self.read_bytes
+    def read(self, info: zipfile.ZipInfo, text: bool = False) -> bytes:
+        """An entry's bytes, counted while it is unpacked: never more than it declares, than the archive may
+        unpack in all, or (for a source text, ``text``) than :data:`MAX_SOURCE_BYTES`."""
+        limit = MAX_SOURCE_BYTES if text else MAX_UNCOMPRESSED
+        if info.file_size > limit:
+            raise RefiError(self.path, f"entry '{info.filename}' unpacks to {info.file_size} bytes (the limit for "
+                            f"{'a source text' if text else 'one entry'} is {limit}), refused")
+        budget = min(info.file_size, limit, MAX_UNCOMPRESSED - self.read_bytes)
+        chunks, size = [], 0
         try:
             with self.zip.open(info) as handle:
-                data = handle.read(min(info.file_size, budget) + 1)
+                while True:
+                    chunk = handle.read(min(1 << 20, budget + 1 - size))
+                    if not chunk:
+                        break
+                    chunks.append(chunk)
+                    size += len(chunk)
+                    if size > budget:
+                        raise RefiError(self.path, f"entry '{info.filename}' unpacks to more than it declares or "
+                                        "the archive may unpack, refused")
         except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as exc:
             raise RefiError(self.path, f"damaged entry '{info.filename}' ({exc})") from None
-        if len(data) > info.file_size or len(data) > budget:
-            raise RefiError(self.path, f"entry '{info.filename}' unpacks to more than declared or allowed, refused")
-        self.read_bytes += len(data)
-        return data
+        self.read_bytes += size
+        return b"".join(chunks)
 
     def project_entry(self) -> zipfile.ZipInfo:
         found = self.find("project.qde")

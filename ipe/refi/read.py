@@ -9,6 +9,7 @@ from typing import Optional
 
 from ipe.errors import SourceError
 from ipe.refi import archive as limits
+from ipe.refi import kept as keep
 from ipe.refi.archive import _Archive, _safe_name, parse_xml
 from ipe.refi.common import (
     _ID_LINE,
@@ -44,6 +45,12 @@ def _kid(element, tag: str):
 def _text(element, tag: str) -> str:
     found = _kid(element, tag)
     return (found.text or "") if found is not None else ""
+
+
+def _text_or_none(element, tag: str) -> Optional[str]:
+    """A child's text exactly as written; None when there is no such child (empty stays empty)."""
+    found = _kid(element, tag)
+    return (found.text or "") if found is not None else None
 
 
 def _read_codes(root) -> tuple[list, dict]:
@@ -201,6 +208,8 @@ class _Plan:
     memos: list = field(default_factory=list)  # (kind, target or coding key, author, text)
     cases: int = 0
     name: str = ""
+    kept: list = field(default_factory=list)  # (kind, key, guid, data): what an export writes back
+    coding_meta: dict = field(default_factory=dict)  # coding key -> kept data of its selection and coding
 
 
 def import_file(store, path, types=None, actor: Optional[str] = None) -> ImportReport:
@@ -247,7 +256,9 @@ def import_file(store, path, types=None, actor: Optional[str] = None) -> ImportR
             plan = _Reader(store, root, archive, path, type_map, report).read()
     else:
         raise RefiError(path, "give a .qdpx (project) or .qdc (codebook) file")
-    _write(store, plan, path, report, actor)
+    from ipe.refi.save import write_plan
+
+    write_plan(store, plan, path, report, actor)
     return report
 
 
@@ -264,6 +275,8 @@ class _Reader:
         self.note_targets: dict[str, list] = {}  # note guid -> [(kind, target)]
         self.quotes: dict[str, list] = {}  # code guid -> coded texts (examples for --types)
         self.raw_codings: list = []  # (source id, start, end, code guid, user guid)
+        self.raw_meta: dict = {}  # raw coding -> kept data
+        self.user_names: set = set()
 
     def read(self) -> _Plan:
         self.users()
@@ -272,34 +285,51 @@ class _Reader:
         self.codebook()
         self.codings()
         self.notes()
+        self.plan.kept.append(("project", "", "", {"attrs": keep.attributes(self.root),
+                                                    "description": _text_or_none(self.root, "Description")}))
+        for kind, holder, item in (("set", "Sets", "Set"), ("link", "Links", "Link"), ("graph", "Graphs", "Graph")):
+            for i, element in enumerate(self.section(holder, item)):
+                guid = _norm_guid(element.get("guid")) or f"{kind}-{i}"
+                self.plan.kept.append((kind, guid, guid, {"xml": keep.verbatim(element), "order": i}))
         return self.plan
 
     def section(self, holder: str, item: str) -> list:
         found = _kid(self.root, holder)
         return _kids(found, item) if found is not None else []
 
-    def refer(self, note_ref, target: tuple) -> None:
-        self.note_targets.setdefault(_norm_guid(note_ref.get("targetGUID")), []).append(target)
+    def refer(self, note_ref, target: tuple, **how) -> None:
+        self.note_targets.setdefault(_norm_guid(note_ref.get("targetGUID")), []).append((*target, how))
 
     def coder(self, user_guid: Optional[str]) -> str:
         if user_guid is None:
             return DEFAULT_USER
-        return self.plan.users.setdefault(user_guid, f"user-{user_guid[:8]}")
+        if user_guid not in self.plan.users:  # named by a creatingUser but not in Users
+            name = _unique(f"user-{user_guid[:8]}", self.user_names)
+            self.plan.users[user_guid] = name
+            self.plan.kept.append(("user", name, user_guid, {"attrs": {"guid": user_guid}, "hidden": True}))
+        return self.plan.users[user_guid]
 
     def users(self) -> None:
-        for user in self.section("Users", "User"):
+        for i, user in enumerate(self.section("Users", "User")):
             guid = _norm_guid(user.get("guid"))
             if guid:
-                self.plan.users[guid] = (user.get("name") or user.get("id") or f"user-{guid[:8]}").strip()
+                name = _unique((user.get("name") or user.get("id") or f"user-{guid[:8]}").strip(), self.user_names)
+                self.plan.users[guid] = name
+                self.plan.kept.append(("user", name, guid, {"attrs": keep.attributes(user), "order": i}))
 
     def cases(self) -> None:
-        for var in self.section("Variables", "Variable"):
+        for i, var in enumerate(self.section("Variables", "Variable")):
             if _norm_guid(var.get("guid")) and var.get("name"):
                 self.variables[_norm_guid(var.get("guid"))] = var.get("name").strip()
-        for case in self.section("Cases", "Case"):
+                self.plan.kept.append(("variable", var.get("name").strip(), _norm_guid(var.get("guid")), {
+                    "attrs": keep.attributes(var), "description": _text_or_none(var, "Description"), "order": i}))
+        for i, case in enumerate(self.section("Cases", "Case")):
             self.plan.cases += 1
             name = (case.get("name") or case.get("guid") or "").strip()
             values = _variable_map(case, self.variables)
+            self.plan.kept.append(("case", name, _norm_guid(case.get("guid")) or "", {
+                "attrs": keep.attributes(case), "description": _text_or_none(case, "Description"), "values": values,
+                "value_order": list(values), "order": i}))
             for ref in _kids(case, "SourceRef"):
                 sguid = _norm_guid(ref.get("targetGUID"))
                 if sguid in self.case_attrs:
@@ -308,7 +338,7 @@ class _Reader:
                 else:
                     self.case_attrs[sguid] = {**values, "case": name}
             for ref in _kids(case, "NoteRef"):
-                self.refer(ref, ("project", f"case {name}"))
+                self.refer(ref, ("project", f"case {name}"), case=name)
 
     def sources(self) -> None:
         from ipe.nlp import pipeline
@@ -317,10 +347,10 @@ class _Reader:
         existing = self.store.source_hashes()
         taken = set(existing)
         found = _kid(self.root, "Sources")
-        for element in list(found) if found is not None else []:
-            self.source(element, nlp, taken, existing)
+        for order, element in enumerate(list(found) if found is not None else []):
+            self.source(element, nlp, taken, existing, order)
 
-    def source(self, element, nlp, taken: set, existing: dict) -> None:
+    def source(self, element, nlp, taken: set, existing: dict, order: int) -> None:
         from ipe import corpus
         from ipe.records import Source
 
@@ -329,9 +359,10 @@ class _Reader:
         if element.tag != "TextSource":
             self.report.skip(label, f"{element.tag} is not supported (text sources only)")
             return
-        raw = _source_text(element, self.archive, self.path, label, self.report)
-        if raw is None:
+        read = _source_text(element, self.archive, self.path, label, self.report)
+        if read is None:
             return
+        raw, bom, entry = read
         selections = []
         for sel in _kids(element, "PlainTextSelection"):
             try:
@@ -340,8 +371,11 @@ class _Reader:
             except (TypeError, ValueError):
                 self.report.skip(f"{label} selection {sel.get('guid')}", "positions are not whole numbers")
         unit, text, table = choose_unit(raw, selections, self.origin)
-        if not text:
-            self.report.skip(label, "empty text")
+        if not text:  # nothing ipe can code, but written back as it was
+            self.report.skip(label, "empty text; kept for export only")
+            files = {entry: ("\ufeff" if bom else "") + raw} if entry else {}
+            self.plan.kept.append(("passive", sguid, sguid, {"xml": keep.verbatim(element), "files": files,
+                                                             "order": order}))
             return
         name = (element.get("name") or sguid or "source").strip()
         id_line = _ID_LINE.search(_text(element, "Description"))
@@ -354,9 +388,15 @@ class _Reader:
             if wanted in taken:
                 self.report.skip(label, f"source id '{wanted}' is taken; imported as a new id")
             sid = _unique(wanted, taken)
-            attrs = {**self.case_attrs.get(sguid, {}), **_variable_map(element, self.variables)}
+            own = _variable_map(element, self.variables)
+            attrs = {**self.case_attrs.get(sguid, {}), **own}
             turns = corpus.assign_roles(corpus.split_turns(text), {}, attrs.get("role") or None)
             attrs.setdefault("data_type", "interview" if any(t.speaker for t in turns) else "document")
+            self.plan.kept.append(("source", sid, sguid, {
+                "attrs": keep.attributes(element), "description": _text_or_none(element, "Description"),
+                "hash": digest, "unit": unit, "layout": keep.layout(raw, bom, text), "entry": entry,
+                "inline": entry is None, "order": order, "value_order": list(own),
+                "inherited": {k: v for k, v in attrs.items() if k not in own}, "uncoded": []}))
             self.plan.sources.append(Source(
                 id=sid, name=name, text=text, format="refi", content_hash=digest, attributes=attrs, turns=turns,
                 sentences=corpus.split_sentences(text, turns, nlp), path=f"{self.path}#{name}",
@@ -365,12 +405,14 @@ class _Reader:
         for ref in _kids(element, "NoteRef"):
             self.refer(ref, ("source", sid))
         user = _norm_guid(element.get("creatingUser"))
-        for sel in selections:
-            self.selection(sel, sid, text, table, unit, label, user)
+        for order, sel in enumerate(selections):
+            self.selection(sel, sid, text, table, unit, label, user, order)
         for coding in _kids(element, "Coding"):  # a coding of the whole source
-            self.coding(coding, sid, 0, len(text), text, user)
+            key = self.coding(coding, sid, 0, len(text), text, user)
+            self.raw_meta.setdefault(key, {"whole": True, "coding": keep.attributes(coding)})
 
-    def selection(self, sel: dict, sid: str, text: str, table: list, unit: str, label: str, source_user) -> None:
+    def selection(self, sel: dict, sid: str, text: str, table: list, unit: str, label: str, source_user,
+                  order: int) -> None:
         where = f"{label} selection {sel['start']}-{sel['end']}"
         s, e = sel["start"], sel["end"]
         if not (0 <= s <= e < len(table)) or table[s] is None or table[e] is None:
@@ -383,15 +425,22 @@ class _Reader:
         element = sel["element"]
         user = _norm_guid(element.get("creatingUser")) or source_user
         keys = [self.coding(coding, sid, a, b, text, user) for coding in _kids(element, "Coding")]
+        kept = _selection_meta(element, text[a:b], order)
+        for rank, (key, coding) in enumerate(zip(keys, _kids(element, "Coding"))):
+            self.raw_meta.setdefault(key, {"selection": kept, "coding": keep.attributes(coding), "rank": rank})
         for ref in _kids(element, "NoteRef"):
-            self.refer(ref, ("coding", keys[0]) if keys else ("source", sid))
+            self.refer(ref, ("coding", keys[0]) if keys else ("source", sid), on="selection")
         memo = _text(element, "Description").strip()
         if not keys:
-            kept = "; its description kept as a memo on the source" if memo else ""
-            self.report.skip(where, f"selection without a Coding{kept}")
+            note = "; its description kept as a memo on the source" if memo else ""
+            self.report.skip(where, f"selection without a Coding{note}")
+            for (kind, key, _, data) in self.plan.kept:
+                if kind == "source" and key == sid:
+                    data["uncoded"].append({**kept, "span": [a, b]})
         if memo:  # ATLAS.ti writes a quotation's comment here, MAXQDA a comment on an uncoded segment
             target = ("coding", keys[0]) if keys else ("source", sid)
-            self.plan.memos.append((*target, self.coder(user), memo if keys else f"{memo}\n\n({sid}:{a}-{b})"))
+            self.plan.memos.append((*target, self.coder(user), memo if keys else f"{memo}\n\n({sid}:{a}-{b})",
+                                    {"origin": "selection", "attrs": {"guid": kept["attrs"]["guid"]}}))
 
     def coding(self, coding, sid: str, a: int, b: int, text: str, user) -> tuple:
         ref = _kid(coding, "CodeRef")
@@ -411,9 +460,14 @@ class _Reader:
                                                        self.report)
         self.report.codes = len(plan.codebook.codes) if plan.codebook else 0
         for code in codes:
+            cid = plan.code_ids.get(code["guid"])
+            if cid is None or plan.codebook is None:
+                continue
             for ref in _kids(code["element"], "NoteRef"):
-                if code["guid"] in plan.code_ids:
-                    self.refer(ref, ("code", plan.code_ids[code["guid"]]))
+                self.refer(ref, ("code", cid))
+            plan.kept.append(("code", cid, code["guid"], {
+                "attrs": keep.attributes(code["element"]), "made": plan.codebook.code(cid).description,
+                "description": _text_or_none(code["element"], "Description")}))
         for ref in _kids(self.root, "NoteRef"):
             self.refer(ref, ("project", ""))
 
@@ -432,33 +486,43 @@ class _Reader:
             elif key not in seen:  # NVivo writes one selection per coding: an identical span is kept once
                 seen.add(key)
                 self.plan.codings.append(key)
+                if raw in self.raw_meta:
+                    self.plan.coding_meta[key] = self.raw_meta[raw]
 
     def notes(self) -> None:
         from ipe.corpus import normalise
 
-        for note in self.section("Notes", "Note"):
+        for order, note in enumerate(self.section("Notes", "Note")):
             nguid = _norm_guid(note.get("guid"))
             label = f"note '{note.get('name') or nguid}'"
             text = _text(note, "PlainTextContent").strip() or _text(note, "Description").strip()
+            entry = None
             if not text and note.get("plainTextPath"):
-                text = normalise(_source_text(note, self.archive, self.path, label, self.report) or "")
+                read = _source_text(note, self.archive, self.path, label, self.report)
+                text, entry = normalise(read[0]) if read else "", read[2] if read else None
             if not text:
                 self.report.skip(label, "empty")
                 continue
             author = self.coder(_norm_guid(note.get("creatingUser")))
-            for kind, target in self.note_targets.get(nguid) or [_note_target_from_name(note.get("name") or "")]:
+            kept = {"attrs": keep.attributes(note), "order": order, "entry": entry,
+                    "inline": _kid(note, "PlainTextContent") is not None,
+                    "description": _text_or_none(note, "Description") if _text(note, "PlainTextContent").strip()
+                    else None}
+            targets = self.note_targets.get(nguid) or [(*_note_target_from_name(note.get("name") or ""), {"ref": False})]
+            for kind, target, how in targets:
+                data = {**kept, **how}
                 if kind == "project" and target:
-                    self.plan.memos.append(("project", "", author, f"[{target}] {text}"))
+                    self.plan.memos.append(("project", "", author, f"[{target}] {text}", data))
                 else:
-                    self.plan.memos.append((kind, target, author, text))
+                    self.plan.memos.append((kind, target, author, text, data))
         memos = []
-        for kind, target, author, text in self.plan.memos:
+        for kind, target, author, text, data in (m if len(m) == 5 else (*m, None) for m in self.plan.memos):
             if kind == "coding":
                 target = self.coding_key(target)
                 if target is None:
                     self.report.skip(f"memo by {author}", "its coding was not imported; kept as a project memo")
                     kind, target = "project", ""
-            memos.append((kind, target, author, text))
+            memos.append((kind, target, author, text, data))
         self.plan.memos = memos
 
 
@@ -469,10 +533,29 @@ def _note_target_from_name(name: str) -> tuple[str, str]:
     return "project", ""
 
 
-def _source_text(element, archive, path: Path, label: str, report: ImportReport) -> Optional[str]:
+def _selection_meta(element, span: str, order: int) -> dict:
+    """What a selection keeps: its attributes (positions are recomputed), Description, and a name that is the
+    beginning of its text as a length, so no words of the text are kept twice."""
+    attrs = {k: v for k, v in keep.attributes(element).items() if k not in ("startPosition", "endPosition")}
+    kept = {"attrs": attrs, "order": order, "description": _text_or_none(element, "Description")}
+    name = attrs.get("name")
+    if name is not None and span.startswith(name):
+        kept["name_length"] = len(name)
+        del attrs["name"]
+    return kept
+
+
+def _source_text(element, archive, path: Path, label: str, report: ImportReport):
+    """A source's (or note's) text as written, whether it had a BOM, and its archive entry (None: inline).
+
+    Raises
+    ------
+    RefiError
+        For a path outside the archive: the file is refused, not half imported.
+    """
     inline = _kid(element, "PlainTextContent")
     if inline is not None and inline.text:
-        return inline.text.lstrip("\ufeff")
+        return inline.text.lstrip("\ufeff"), inline.text.startswith("\ufeff"), None
     target = element.get("plainTextPath")
     if not target:
         report.skip(label, "no plain text (plainTextPath or PlainTextContent)")
@@ -481,68 +564,17 @@ def _source_text(element, archive, path: Path, label: str, report: ImportReport)
         report.skip(label, "text not in the file")
         return None
     relative = target[len("internal://"):] if target.startswith("internal://") else target
-    if re.match(r"^[a-z]+://", relative) or not _safe_name(relative):
-        report.skip(label, f"text '{target}' is outside the archive")
-        return None
+    if re.match(r"^[a-z]+:", relative, re.I) or not _safe_name(relative):
+        raise RefiError(path, f"{label}: its text '{target}' is outside the archive, refused")
     info = archive.find(f"sources/{relative}") or archive.find(relative)
     if info is None:
         report.skip(label, f"text '{target}' not found in the archive")
         return None
+    data = archive.read(info, text=True)
     try:
-        return decode_raw(archive.read(info), f"{path}:{info.filename}")
+        return decode_raw(data, f"{path}:{info.filename}"), data.startswith(b"\xef\xbb\xbf"), info.filename
     except RefiError:
         raise
     except SourceError as exc:
         report.skip(label, exc.problem)
         return None
-
-
-def _write(store, plan: _Plan, path: Path, report: ImportReport, actor: Optional[str]) -> None:
-    from ipe.records import Coding
-
-    coders = store.coders()
-    names = sorted(set(plan.users.values()) | {c[4] for c in plan.codings} | {m[2] for m in plan.memos})
-    detail = {"file": str(path)}
-    with store.transaction(actor, "refi import", detail) as tx:
-        if plan.name and not tx.get_meta(META_NAME):
-            tx.set_meta(META_NAME, plan.name)
-        version = None
-        if plan.codebook is not None:
-            version = tx.codebook_version(plan.codebook.content_hash)
-            if version is None:
-                version = tx.add_codebook(plan.codebook, str(path))
-            report.codebook_version = version
-        for name in names:
-            tx.ensure_coder(name, coders.get(name, "auto" if name == AUTO_CODER else "human"))
-        report.coders = names
-        for source in plan.sources:
-            tx.write_source(source)
-        report.sources = len(plan.sources)
-        report.cases = plan.cases
-        texts = {s.id: s.text for s in plan.sources}
-        existing = {(c.source_id, c.start, c.end, c.code_id, c.coder) for c in tx.codings(status=None)}
-        new = []
-        for key in plan.codings:
-            if key in existing:
-                continue
-            sid, a, b, code, coder = key
-            if sid not in texts:
-                texts[sid] = tx.source(sid, structure=False).text
-            new.append(Coding(source_id=sid, start=a, end=b, code_id=code, coder=coder, provenance=f"refi {path.name}",
-                              codebook_version=version, quote=texts[sid][a:b]))
-        report.codings = tx.add_codings(new)
-        ids = {(c.source_id, c.start, c.end, c.code_id, c.coder): c.id for c in tx.codings(status=None)}
-        memos = {(m.target_kind, m.target, m.author, m.text) for m in tx.memos()}
-        for kind, target, author, text in plan.memos:
-            if kind == "coding":
-                if target not in ids:
-                    report.skip(f"memo by {author}", "its coding was not imported")
-                    continue
-                target = str(ids[target])
-            if (kind, target, author, text) in memos:
-                continue  # imported before
-            memos.add((kind, target, author, text))
-            tx.add_memo(kind, target, author, text)
-            report.memos += 1
-        detail.update(sources=report.sources, codings=report.codings, memos=report.memos,
-                      codebook_version=version, skipped=len(report.skipped))  # the audit entry is written on exit

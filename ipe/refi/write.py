@@ -8,9 +8,9 @@ from typing import Optional
 from lxml import etree
 
 from ipe import outputs
-from ipe.in_force import current_codings
 from ipe.refi.common import (
     _NOT_XML,
+    _RGB,
     _TYPE_PREFIX,
     META_NAME,
     NS_CODEBOOK,
@@ -23,9 +23,11 @@ from ipe.refi.common import (
     _unique,
     guid_for,
 )
+from ipe.refi.offsets import EXPORT_UNITS, PRESETS, position_map
 from ipe.zipfiles import zip_bytes
 
-# -- export ----------------------------------------------------------------------------------------------------------
+VALUE_TAGS = {"Boolean": "BooleanValue", "Integer": "IntegerValue", "Float": "FloatValue", "Date": "DateValue",
+              "DateTime": "DateTimeValue"}
 
 
 def _label(code) -> str:
@@ -59,39 +61,90 @@ def _sub(parent, ns: str, tag: str, text: Optional[str] = None, **attrs):
     return element
 
 
-def _codes_element(parent, ns: str, codebook, note_refs: dict) -> None:
+def _colour(value: Optional[str]) -> Optional[str]:
+    """``#abc`` or ``#aabbcc`` as ipe stores it (``#AABBCC``)."""
+    if not value or not _RGB.match(value):
+        return None
+    digits = value[1:] if len(value) == 7 else "".join(ch * 2 for ch in value[1:])
+    return f"#{digits.upper()}"
+
+
+def _date(value: Optional[str]) -> Optional[str]:
+    return _timestamp(value) if value else None
+
+
+class _Kept:
+    """The REFI-QDA metadata an import kept, looked up by ipe object; empty for a project made in ipe."""
+
+    def __init__(self, store):
+        self.rows = store.refi_objects()
+
+    def get(self, kind: str, key) -> Optional[dict]:
+        found = self.rows.get((kind, str(key)))
+        return found[1] if found else None
+
+    def all(self, kind: str) -> list:
+        return sorted((data for (k, _), (_, data) in self.rows.items() if k == kind), key=lambda d: d.get("order", 0))
+
+
+def _codes_element(parent, ns: str, codebook, note_refs: dict, kept: _Kept) -> dict:
+    """The Codes tree; returns code id -> GUID."""
     from ipe.codebook import children
 
-    kids = children(codebook)
+    kids, guids = children(codebook), {}
 
     def add(under, parent_id):
         for code in kids.get(parent_id, []):
+            data = kept.get("code", code.id)
+            attrs = dict(data["attrs"]) if data else {"isCodable": "true"}
+            guids[code.id] = attrs.get("guid") or guid_for(f"code:{code.id}")
             colour = code.colour.upper() if code.colour else None
-            element = _sub(under, ns, "Code", guid=guid_for(f"code:{code.id}"), name=code.name, isCodable="true",
-                           color=colour)
-            _sub(element, ns, "Description", _code_description(code))
+            if not colour:
+                attrs.pop("color", None)
+            elif _colour(attrs.get("color")) != colour:
+                attrs["color"] = colour
+            element = _sub(under, ns, "Code", guid=guids[code.id], name=code.name, isCodable=attrs["isCodable"],
+                           color=attrs.get("color"))
+            if data and data.get("made") == code.description:
+                if data.get("description") is not None:
+                    _sub(element, ns, "Description", data["description"])
+            else:
+                _sub(element, ns, "Description", _code_description(code))
             if ns == NS_PROJECT:
                 for note in note_refs.get(("code", code.id), []):
                     _sub(element, ns, "NoteRef", targetGUID=note)
             add(element, code.id)
 
     add(_sub(parent, ns, "Codes"), None)
+    return guids
 
 
-def _type_sets(parent, ns: str, codebook, member_attr: str) -> None:
+def _type_sets(sets, ns: str, codebook, member_attr: str, kept: _Kept) -> None:
+    """A Set per realist type of the codes made in ipe (imported codes keep the Sets they came with)."""
     from ipe.records import CODE_TYPES
 
     by_type: dict[str, list] = {}
     for code in codebook.codes:
-        by_type.setdefault(_label(code).split(":")[0], []).append(code)
-    if not by_type:
-        return
-    sets = _sub(parent, ns, "Sets")
+        label = _label(code).split(":")[0]
+        if label != "theme" and kept.get("code", code.id) is None:
+            by_type.setdefault(label, []).append(code)
     for ctype in sorted(by_type, key=lambda t: (CODE_TYPES.index(t) if t in CODE_TYPES else len(CODE_TYPES), t)):
-        element = _sub(sets, ns, "Set", guid=guid_for(f"set:type:{ctype}"), name=ctype)
+        element = _sub(sets(), ns, "Set", guid=guid_for(f"set:type:{ctype}"), name=ctype)
         _sub(element, ns, "Description", f"ipe codes of realist type '{ctype}'")
         for code in by_type[ctype]:
             _sub(element, ns, "MemberCode", **{member_attr: guid_for(f"code:{code.id}")})
+
+
+def _lazy(parent, ns: str, tag: str):
+    """A function giving the child ``tag`` of ``parent``, made on first use (QDA-XML forbids empty containers)."""
+    made = []
+
+    def get():
+        if not made:
+            made.append(_sub(parent, ns, tag))
+        return made[0]
+
+    return get
 
 
 def _xml_bytes(root) -> bytes:
@@ -114,10 +167,11 @@ def export_codebook(store, path) -> ExportReport:
     _, codebook = _latest_codebook(store)
     if codebook is None:
         raise RefiError(path, "the project has no codebook to export")
+    kept = _Kept(store)
     root = etree.Element(f"{{{NS_CODEBOOK}}}CodeBook", nsmap={None: NS_CODEBOOK})
     root.set("origin", ORIGIN)
-    _codes_element(root, NS_CODEBOOK, codebook, {})
-    _type_sets(root, NS_CODEBOOK, codebook, "guid")
+    _codes_element(root, NS_CODEBOOK, codebook, {}, kept)
+    _type_sets(_lazy(root, NS_CODEBOOK, "Sets"), NS_CODEBOOK, codebook, "guid", kept)
     outputs.write_bytes(path, _xml_bytes(root))
     return ExportReport(path=path, codes=len(codebook.codes))
 
@@ -126,163 +180,48 @@ def _coding_identity(c) -> str:
     return f"coding:{c.source_id}:{c.start}:{c.end}:{c.code_id}:{c.coder}"
 
 
-def _memo_target_name(memo, codings_by_id: dict) -> tuple[str, Optional[tuple]]:
-    """The note name of a memo and the key of the element that refers to it (None: no element can)."""
-    if memo.target_kind == "project":
-        return "project", ("project", "")
-    if memo.target_kind == "coding":
-        coding = codings_by_id.get(int(memo.target)) if memo.target.isdigit() else None
-        if coding is None:
-            return f"coding: {memo.target}", None
-        return (f"coding: {coding.source_id}:{coding.start}-{coding.end} {coding.code_id} {coding.coder}",
-                ("coding", _coding_identity(coding)))
-    if memo.target_kind in ("source", "code"):
-        return f"{memo.target_kind}: {memo.target}", (memo.target_kind, memo.target)
-    return f"{memo.target_kind}: {memo.target}", None
+def export_unit(offsets: Optional[str], preset: Optional[str]) -> Optional[str]:
+    """The offset unit asked for (None: each source in the unit it was imported in, else code points)."""
+    if offsets and offsets not in EXPORT_UNITS:
+        raise RefiError("--offsets", f"'{offsets}' is not one of {', '.join(EXPORT_UNITS)}")
+    if preset and preset not in PRESETS:
+        raise RefiError("--for", f"'{preset}' is not one of {', '.join(PRESETS)}")
+    if offsets and preset and not PRESETS[preset].startswith(offsets):
+        raise RefiError("--offsets", f"'{offsets}' contradicts --for {preset} ({PRESETS[preset]})")
+    return PRESETS[preset] if preset else offsets
 
 
-def export_project(store, path, timestamp: Optional[str] = None) -> ExportReport:
+def export_project(store, path, timestamp: Optional[str] = None, offsets: Optional[str] = None,
+                   preset: Optional[str] = None) -> ExportReport:
     """Write the whole project as a REFI-QDA project (``.qdpx``): users, codebook, cases, sources, codings, notes.
 
-    Only codings in force are written (:func:`ipe.in_force.current_codings`); each distinct span is one
-    PlainTextSelection holding one Coding per code and coder. The file is byte-identical on every run.
+    Only codings in force are written (:func:`ipe.in_force.current_codings`), each as its own PlainTextSelection
+    with ``creatingUser`` (as NVivo writes them); dates are the store's own. What an import kept (GUIDs, dates,
+    users, Sets, exact descriptions, layout of the text) is written back, so import then export gives the same
+    project. The file is byte-identical on every run.
+
+    Parameters
+    ----------
+    timestamp : the project's creation and modification date (default: the store's first and last change).
+    offsets : ``utf16`` or ``codepoints``; preset : ``nvivo``, ``atlasti``, ``maxqda`` or ``qualcoder``. Without
+        either, each imported source is written in the unit it was read in and every other in code points.
     """
+    from ipe.refi.qde import ProjectWriter
+
     path = Path(path)
-    stamp = _timestamp(timestamp)
-    report = ExportReport(path=path)
-    _, codebook = _latest_codebook(store)
-    code_ids = {c.id for c in codebook.codes} if codebook else set()
-    codings = []
-    for c in current_codings(store):
-        if c.code_id in code_ids:
-            codings.append(c)
-        else:
-            report.skipped.append(f"coding {c.source_id}:{c.start}-{c.end} {c.code_id}: code not in the codebook")
-    memos = sorted(store.memos(), key=lambda m: (m.target_kind, m.target, m.author, m.text))
-    users = {u: guid_for(f"user:{u}") for u in sorted(set(store.coders()) | {m.author for m in memos})}
-    notes, note_refs = _notes(memos, {c.id: c for c in store.codings(status=None)})
-    sources = list(store.iter_sources(structure=False))
-
-    ns = NS_PROJECT
-    root = etree.Element(f"{{{ns}}}Project", nsmap={None: ns})
-    name = store.get_meta(META_NAME) or store.path.parent.name or "ipe project"
-    for key, value in (("name", name), ("origin", ORIGIN), ("creationDateTime", stamp), ("modifiedDateTime", stamp)):
-        root.set(key, value)
-    if users:
-        element = _sub(root, ns, "Users")
-        for user, guid in users.items():
-            _sub(element, ns, "User", guid=guid, name=user)
-    if codebook:
-        _codes_element(_sub(root, ns, "CodeBook"), ns, codebook, note_refs)
-    report.cases = _cases_element(root, sources)
-    files = []
-    if sources:
-        element = _sub(root, ns, "Sources")
-        by_source: dict[str, list] = {}
-        for c in codings:
-            by_source.setdefault(c.source_id, []).append(c)
-        for source in sources:
-            files.append(_text_source(element, source, by_source.get(source.id, []), users, note_refs, stamp))
-    if notes:
-        element = _sub(root, ns, "Notes")
-        for note_guid, note_name, memo in notes:
-            note = _sub(element, ns, "Note", guid=note_guid, name=note_name, creatingUser=users[memo.author],
-                        creationDateTime=stamp)
-            _sub(note, ns, "PlainTextContent", memo.text)
-    if codebook:
-        _type_sets(root, ns, codebook, "targetGUID")
-    for note in note_refs.get(("project", ""), []):
-        _sub(root, ns, "NoteRef", targetGUID=note)
-
-    outputs.write_bytes(path, zip_bytes([("project.qde", _xml_bytes(root))] + sorted(files)))
-    report.codes = len(codebook.codes) if codebook else 0
-    report.sources, report.users, report.notes = len(sources), len(users), len(notes)
-    report.codings = len({(c.source_id, c.start, c.end, c.code_id, c.coder) for c in codings})
+    writer = ProjectWriter(store, _Kept(store), export_unit(offsets, preset), _timestamp(timestamp) if timestamp
+                           else None)
+    root, files, report = writer.build(path)
+    outputs.write_bytes(path, zip_bytes([("project.qde", _xml_bytes(root))] + files))
     return report
 
 
-def _notes(memos: list, codings_by_id: dict) -> tuple[list, dict]:
-    """``(guid, name, memo)`` per memo, and the note GUIDs each element refers to, keyed as in ``_memo_target_name``."""
-    notes, note_refs, seen = [], {}, set()
-    for memo in memos:
-        name, key = _memo_target_name(memo, codings_by_id)
-        identity = f"memo:{name}:{memo.author}:{memo.text}"
-        identity = _unique(identity, seen)  # the same memo twice gets two notes
-        notes.append((guid_for(identity), name, memo))
-        if key is not None:
-            note_refs.setdefault(key, []).append(notes[-1][0])
-    return notes, note_refs
-
-
-def _cases_element(root, sources: list) -> int:
-    """Variables (every attribute but ``case``) and Cases (one per ``case`` value, with shared attributes)."""
-    ns = NS_PROJECT
-    attributes = {s.id: _variables_of(s) for s in sources}
-    keys = sorted({k for attrs in attributes.values() for k in attrs})
-    if keys:
-        element = _sub(root, ns, "Variables")
-        for key in keys:
-            _sub(element, ns, "Variable", guid=guid_for(f"variable:{key}"), name=key, typeOfVariable="Text")
-    cases: dict[str, list] = {}
-    for s in sources:
-        if s.attributes.get("case"):
-            cases.setdefault(s.attributes["case"], []).append(s.id)
-    if cases:
-        element = _sub(root, ns, "Cases")
-        for name in sorted(cases):
-            case = _sub(element, ns, "Case", guid=guid_for(f"case:{name}"), name=name)
-            members = [attributes[sid] for sid in cases[name]]
-            _variable_values(case, {k: v for k, v in members[0].items() if all(m.get(k) == v for m in members)})
-            for sid in cases[name]:
-                _sub(case, ns, "SourceRef", targetGUID=guid_for(f"source:{sid}"))
-    return len(cases)
-
-
-def _variables_of(source) -> dict:
-    return {k: v for k, v in source.attributes.items() if k != "case"}
-
-
-def _text_source(parent, source, codings: list, users: dict, note_refs: dict, stamp: str) -> tuple[str, bytes]:
-    """One TextSource with a PlainTextSelection per coded span; returns its text file ``(entry name, bytes)``."""
-    ns = NS_PROJECT
-    source_guid = guid_for(f"source:{source.id}")
-    element = _sub(parent, ns, "TextSource", guid=source_guid, name=source.name,
-                   plainTextPath=f"internal://{source_guid}.txt", creationDateTime=stamp)
-    _sub(element, ns, "Description", f"ipe id: {source.id}")
-    spans: dict[tuple, dict] = {}
-    for c in codings:
-        spans.setdefault((c.start, c.end), {})[(c.code_id, c.coder)] = c
-    for (start, end), group in sorted(spans.items()):
-        coders = {coder for _, coder in group}
-        selection = _sub(element, ns, "PlainTextSelection", guid=guid_for(f"selection:{source.id}:{start}:{end}"),
-                         name=_short(source.text[start:end]), startPosition=start, endPosition=end,
-                         creatingUser=users[next(iter(coders))] if len(coders) == 1 else None, creationDateTime=stamp)
-        for key in sorted(group):
-            c = group[key]
-            identity = _coding_identity(c)
-            coding = _sub(selection, ns, "Coding", guid=guid_for(identity), creatingUser=users[c.coder],
-                          creationDateTime=stamp)
-            _sub(coding, ns, "CodeRef", targetGUID=guid_for(f"code:{c.code_id}"))
-            for note in note_refs.get(("coding", identity), []):
-                _sub(coding, ns, "NoteRef", targetGUID=note)
-    for note in note_refs.get(("source", source.id), []):
-        _sub(element, ns, "NoteRef", targetGUID=note)
-    _variable_values(element, _variables_of(source))
-    return f"sources/{source_guid}.txt", source.text.encode("utf-8")
-
-
-def _variable_values(parent, values: dict) -> None:
-    for key in sorted(values):
-        element = _sub(parent, NS_PROJECT, "VariableValue")
-        _sub(element, NS_PROJECT, "VariableRef", targetGUID=guid_for(f"variable:{key}"))
-        _sub(element, NS_PROJECT, "TextValue", str(values[key]))
-
-
-def export(store, path, timestamp: Optional[str] = None) -> ExportReport:
+def export(store, path, timestamp: Optional[str] = None, offsets: Optional[str] = None,
+           preset: Optional[str] = None) -> ExportReport:
     """Export by suffix: ``.qdc`` (codebook) or ``.qdpx`` (project)."""
     suffix = Path(path).suffix.lower()
     if suffix == ".qdc":
         return export_codebook(store, path)
     if suffix == ".qdpx":
-        return export_project(store, path, timestamp)
+        return export_project(store, path, timestamp, offsets, preset)
     raise RefiError(path, "give a .qdc (codebook) or .qdpx (project) file name")

@@ -1,0 +1,72 @@
+"""Writing a read REFI-QDA file into the store: one transaction, with what an export needs to write it back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+from ipe.refi.common import AUTO_CODER, DEFAULT_USER, META_NAME, ImportReport, guid_for
+
+
+def write_plan(store, plan, path: Path, report: ImportReport, actor: Optional[str]) -> None:
+    """Add the plan's codebook, coders, sources, codings and memos, and keep its REFI metadata."""
+    from ipe.records import Coding
+
+    coders = store.coders()
+    names = sorted(set(plan.users.values()) | {c[4] for c in plan.codings} | {m[2] for m in plan.memos})
+    detail = {"file": str(path)}
+    with store.transaction(actor, "refi import", detail) as tx:
+        held = tx.refi_objects()
+        if plan.name and not tx.get_meta(META_NAME):
+            tx.set_meta(META_NAME, plan.name)
+        version = None
+        if plan.codebook is not None:
+            version = tx.codebook_version(plan.codebook.content_hash)
+            if version is None:
+                version = tx.add_codebook(plan.codebook, str(path))
+            report.codebook_version = version
+        for name in names:
+            tx.ensure_coder(name, coders.get(name, "auto" if name == AUTO_CODER else "human"))
+        report.coders = names
+        for source in plan.sources:
+            tx.write_source(source)
+        report.sources = len(plan.sources)
+        report.cases = plan.cases
+        texts = {s.id: s.text for s in plan.sources}
+        existing = {(c.source_id, c.start, c.end, c.code_id, c.coder) for c in tx.codings(status=None)}
+        new = []
+        for key in plan.codings:
+            if key in existing:
+                continue
+            sid, a, b, code, coder = key
+            if sid not in texts:
+                texts[sid] = tx.source(sid, structure=False).text
+            new.append(Coding(source_id=sid, start=a, end=b, code_id=code, coder=coder, provenance=f"refi {path.name}",
+                              codebook_version=version, quote=texts[sid][a:b]))
+        report.codings = tx.add_codings(new)
+        ids = {(c.source_id, c.start, c.end, c.code_id, c.coder): c.id for c in tx.codings(status=None)}
+        memos = {(m.target_kind, m.target, m.author, m.text) for m in tx.memos()}
+        kept = [row for row in plan.kept if (row[0], row[1]) not in held or row[0] not in ("project", "user")]
+        if DEFAULT_USER in names and ("user", DEFAULT_USER) not in held:  # codings no user was named for
+            kept.append(("user", DEFAULT_USER, guid_for(f"user:{DEFAULT_USER}"), {
+                "attrs": {"guid": guid_for(f"user:{DEFAULT_USER}")}, "hidden": True}))
+        for key in (c for c in plan.codings if c not in existing):
+            if key in plan.coding_meta:
+                data = {**plan.coding_meta[key], "key": list(key)}
+                kept.append(("coding", ids[key], (data.get("coding") or {}).get("guid", ""), data))
+        for kind, target, author, text, data in plan.memos:
+            if kind == "coding":
+                if target not in ids:
+                    report.skip(f"memo by {author}", "its coding was not imported")
+                    continue
+                target = str(ids[target])
+            if (kind, target, author, text) in memos:
+                continue  # imported before
+            memos.add((kind, target, author, text))
+            memo_id = tx.add_memo(kind, target, author, text)
+            if data:
+                kept.append(("memo", memo_id, data["attrs"].get("guid", ""), data))
+            report.memos += 1
+        tx.put_refi_objects((kind, key, guid or "", data) for kind, key, guid, data in kept)
+        detail.update(sources=report.sources, codings=report.codings, memos=report.memos,
+                      codebook_version=version, skipped=len(report.skipped))  # the audit entry is written on exit
