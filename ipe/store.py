@@ -843,9 +843,10 @@ class Store:
         return self.conn.execute(sql + " ORDER BY source_id, start, end, code_id, reviewer", args).fetchall()
 
     def created_dates(self, table: str) -> dict:
-        """When each row of ``codings``, ``memos``, ``sources`` or ``coders`` was created: key → ISO 8601 date."""
+        """When each row of ``codings``, ``memos``, ``sources``, ``coders`` or ``codebooks`` was made: key → date."""
         column, key = {"codings": ("created_at", "id"), "memos": ("created_at", "id"),
-                       "sources": ("imported_at", "id"), "coders": ("created_at", "name")}[table]
+                       "sources": ("imported_at", "id"), "coders": ("created_at", "name"),
+                       "codebooks": ("loaded_at", "version")}[table]
         return dict(self.conn.execute(f"SELECT {key}, {column} FROM {table}"))
 
     # -- REFI-QDA metadata -----------------------------------------------------------------------------------------

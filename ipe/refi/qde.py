@@ -30,7 +30,14 @@ class ProjectWriter:
             else:
                 self.report.skipped.append(f"coding {c.source_id}:{c.start}-{c.end} {c.code_id}: code not in the "
                                            "codebook")
-        self.dates = {t: store.created_dates(t) for t in ("codings", "memos", "sources", "coders")}
+        self.dates = {t: store.created_dates(t) for t in ("codings", "memos", "sources", "coders", "codebooks")}
+        # An auto coder's codings are remade on every run, the same each time: they are dated by the codebook
+        # version that made them, so a rerun exports the same bytes.
+        kinds = store.coders()
+        for c in self.codings:
+            if kinds.get(c.coder) == "auto" and c.codebook_version in self.dates["codebooks"]:
+                self.dates["codings"][c.id] = self.dates["codebooks"][c.codebook_version]
+        self.dates["codings"] = {c.id: self.dates["codings"].get(c.id) for c in self.codings}
         self.memos = sorted(store.memos(), key=lambda m: (m.target_kind, m.target, m.author, m.text, m.id))
         self.sources = list(store.iter_sources(structure=False))
         self.guids: set = set()  # every GUID written, so kept Sets refer only to what is there
