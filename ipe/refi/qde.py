@@ -59,8 +59,11 @@ class ProjectWriter:
         """Which Note each memo becomes, and the elements that refer to it."""
         codings_by_id = {c.id: c for c in self.store.codings(status=None)}
         self.notes, self.note_refs, seen = {}, {}, set()  # guid -> (attrs, text, data)
+        self.coding_memos: dict[int, list] = {}  # coding id -> memo texts, also written as its selection's Description
         for memo in self.memos:
             data = self.kept.get("memo", memo.id)
+            if data and data.get("for") != [memo.target_kind, memo.target, memo.author]:
+                data = None
             if data and data.get("origin") == "selection":
                 continue  # a selection's Description: written with its selection
             text, ref = memo.text, self.memo_ref(memo, codings_by_id)
@@ -76,8 +79,11 @@ class ProjectWriter:
             else:
                 name = self.memo_name(memo, codings_by_id)
                 guid = guid_for(_unique(f"memo:{name}:{memo.author}:{memo.text}", seen))
-                attrs = {"guid": guid, "name": name, "creatingUser": self.users[memo.author],
-                         "creationDateTime": _date(memo.created_at)}
+                # the text inline (the standard) and as a file (QualCoder reads a Note's file as a journal entry)
+                attrs = {"guid": guid, "name": name, "plainTextPath": f"internal://{guid}.txt",
+                         "creatingUser": self.users[memo.author], "creationDateTime": _date(memo.created_at)}
+                if memo.target_kind == "coding" and memo.target.isdigit():
+                    self.coding_memos.setdefault(int(memo.target), []).append(memo.text)
             if guid not in self.notes:
                 self.notes[guid] = (attrs, text, data, memo.id)
             if ref is not None:
@@ -329,8 +335,11 @@ class ProjectWriter:
                              creatingUser=attrs.get("creatingUser"), creationDateTime=attrs.get("creationDateTime"),
                              modifyingUser=attrs.get("modifyingUser"), modifiedDateTime=attrs.get("modifiedDateTime"))
             self.guids.add(guid)
+            memos = [t for c in group["codings"] for t in self.coding_memos.get(c.id, [])]
             if sel.get("description") is not None:
                 _sub(selection, NS, "Description", sel["description"])
+            elif memos:  # a coding's memo where QualCoder and ATLAS.ti look for it; its Note has it too
+                _sub(selection, NS, "Description", "\n\n".join(memos))
             for c in sorted(group["codings"], key=lambda c: (self.kept_coding(c) or {}).get("rank", 0)):
                 data = self.kept_coding(c)
                 self.coding(selection, c, data["coding"] if data else None)
@@ -365,5 +374,7 @@ class ProjectWriter:
                 _sub(note, NS, "Description", text)
             if inline:
                 _sub(note, NS, "PlainTextContent", text)
+            if data is None:
+                self.files.append((f"sources/{guid}.txt", text.encode("utf-8")))
             elif data.get("entry"):
                 self.files.append((data["entry"], text.encode("utf-8")))

@@ -391,6 +391,10 @@ class _Reader:
             own = _variable_map(element, self.variables)
             attrs = {**self.case_attrs.get(sguid, {}), **own}
             turns = corpus.assign_roles(corpus.split_turns(text), {}, attrs.get("role") or None)
+            longest = max((t.end - t.start for t in turns), default=0)
+            if longest > nlp.max_length:
+                raise RefiError(self.path, f"{label}: a passage of {longest} characters without a break is more "
+                                f"than ipe can split into sentences ({nlp.max_length}), refused")
             attrs.setdefault("data_type", "interview" if any(t.speaker for t in turns) else "document")
             self.plan.kept.append(("source", sid, sguid, {
                 "attrs": keep.attributes(element), "description": _text_or_none(element, "Description"),
@@ -415,7 +419,7 @@ class _Reader:
                   order: int) -> None:
         where = f"{label} selection {sel['start']}-{sel['end']}"
         s, e = sel["start"], sel["end"]
-        if not (0 <= s <= e < len(table)) or table[s] is None or table[e] is None:
+        if not (0 <= s <= e < len(table)) or table[s] < 0 or table[e] < 0:
             self.report.skip(where, f"outside the text or inside a character ({unit})")
             return
         a, b = table[s], table[e]
@@ -497,6 +501,9 @@ class _Reader:
             label = f"note '{note.get('name') or nguid}'"
             text = _text(note, "PlainTextContent").strip() or _text(note, "Description").strip()
             entry = None
+            if note.get("plainTextPath") and self.archive is not None:
+                found = _entry(note, self.archive, self.path, label)
+                entry = found.filename if found is not None else None
             if not text and note.get("plainTextPath"):
                 read = _source_text(note, self.archive, self.path, label, self.report)
                 text, entry = normalise(read[0]) if read else "", read[2] if read else None
@@ -523,7 +530,11 @@ class _Reader:
                     self.report.skip(f"memo by {author}", "its coding was not imported; kept as a project memo")
                     kind, target = "project", ""
             memos.append((kind, target, author, text, data))
-        self.plan.memos = memos
+        # ipe writes a coding's memo as a Note and as its selection's Description: keep it once
+        noted = {(kind, str(target), text) for kind, target, _, text, data in memos
+                 if not (data and data.get("origin") == "selection")}
+        self.plan.memos = [m for m in memos if not (m[4] and m[4].get("origin") == "selection"
+                                                    and (m[0], str(m[1]), m[3]) in noted)]
 
 
 def _note_target_from_name(name: str) -> tuple[str, str]:
@@ -545,6 +556,15 @@ def _selection_meta(element, span: str, order: int) -> dict:
     return kept
 
 
+def _entry(element, archive, path: Path, label: str):
+    """The archive entry an element's ``plainTextPath`` names (None: not there); a path outside is refused."""
+    target = element.get("plainTextPath") or ""
+    relative = target[len("internal://"):] if target.startswith("internal://") else target
+    if re.match(r"^[a-z]+:", relative, re.I) or not _safe_name(relative):
+        raise RefiError(path, f"{label}: its text '{target}' is outside the archive, refused")
+    return archive.find(f"sources/{relative}") or archive.find(relative)
+
+
 def _source_text(element, archive, path: Path, label: str, report: ImportReport):
     """A source's (or note's) text as written, whether it had a BOM, and its archive entry (None: inline).
 
@@ -563,10 +583,7 @@ def _source_text(element, archive, path: Path, label: str, report: ImportReport)
     if archive is None:
         report.skip(label, "text not in the file")
         return None
-    relative = target[len("internal://"):] if target.startswith("internal://") else target
-    if re.match(r"^[a-z]+:", relative, re.I) or not _safe_name(relative):
-        raise RefiError(path, f"{label}: its text '{target}' is outside the archive, refused")
-    info = archive.find(f"sources/{relative}") or archive.find(relative)
+    info = _entry(element, archive, path, label)
     if info is None:
         report.skip(label, f"text '{target}' not found in the archive")
         return None

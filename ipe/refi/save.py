@@ -64,8 +64,8 @@ def write_plan(store, plan, path: Path, report: ImportReport, actor: Optional[st
                 continue  # imported before
             memos.add((kind, target, author, text))
             memo_id = tx.add_memo(kind, target, author, text)
-            if data:
-                kept.append(("memo", memo_id, data["attrs"].get("guid", ""), data))
+            if data:  # with what it is about, so a later memo given the same id never takes it
+                kept.append(("memo", memo_id, data["attrs"].get("guid", ""), {**data, "for": [kind, target, author]}))
             report.memos += 1
         tx.put_refi_objects((kind, key, guid or "", data) for kind, key, guid, data in kept)
         detail.update(sources=report.sources, codings=report.codings, memos=report.memos,
