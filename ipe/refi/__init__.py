@@ -1,15 +1,26 @@
 """REFI-QDA interoperability: export a project (``.qdpx``) or codebook (``.qdc``) and import them back.
 
 Export follows the QDA-XML 1.0 schemas (``Project.xsd``, ``Codebook.xsd``): elements in schema order, built with
-lxml. Every GUID is a UUID 5 of a fixed namespace and the object's identity (``code:<id>``, ``source:<id>``,
-``coding:<source>:<start>:<end>:<code>:<coder>``, ...), every date is one fixed timestamp and every zip entry has a
-fixed date, so exporting the same project twice gives the same bytes. Source texts are written as UTF-8 without a
-BOM, with LF line ends (ipe's stored text); positions are Unicode code points, end exclusive.
+lxml. Each coding is its own PlainTextSelection (as NVivo writes them) with its coder's user GUID as
+``creatingUser`` on the selection and the Coding, and the date the store made it (an auto coder's codings: the
+date of the codebook version that made them, so a rerun gives the same bytes). Objects made in ipe get a UUID 5 of a
+fixed namespace and their identity (``code:<id>``, ``source:<id>``, ``coding:<source>:<start>:<end>:<code>:<coder>``);
+zip entries carry a fixed date, so exporting the same project twice gives the same bytes. Positions are counted in
+the unit asked for (``--offsets utf16|codepoints``, or a tool's preset, :data:`ipe.refi.offsets.PRESETS`); by
+default each imported source in the unit it was read in and every other source in code points.
 
 What ipe keeps that REFI-QDA has no field for is written where other tools show it: a code's realist type is the
-prefix of its description (``[context] ...``, ``[mechanism:response] ...``) and a Set per type; ipe's own ids
-close the description of codes and sources (``ipe id: ctx-relationships``), so a round trip keeps them. A memo is
-a Note named ``<kind>: <target>`` and referenced (NoteRef) from its source, code, coding or the project.
+prefix of its description (``[context] ...``, ``[mechanism:response] ...``) and a Set per realist type (none for
+themes); ipe's own ids close the description of codes and sources (``ipe id: ctx-relationships``), so a round trip
+keeps them. A memo is a Note named ``<kind>: <target>`` with its text inline (``PlainTextContent``) and as a file
+(QualCoder's journal), referred to (NoteRef) from its source, code, coding or the project; a coding's memo is also
+its selection's Description, where QualCoder and ATLAS.ti read it.
+
+**Lossless round trip.** What an import reads that ipe's records cannot hold (GUIDs, dates, users and their ids,
+Sets, Links, Graphs, ``isCodable``, descriptions exactly as written, a selection's grouping and name, a text's BOM
+and line ends, sources with no text) is kept in the store by :mod:`ipe.refi.kept`, and the export writes it back,
+so import then export gives the same project, element for element. A source changed since (pseudonymised, say) is
+written as it now is.
 
 Import reads QDA-XML in the namespaces ``urn:QDA-XML:project:1.0``, ``...:1:0``, ``...:0:4`` or none, the inner
 project file under any ``.qde`` name, sources under ``sources/`` or ``Sources/``, ``plainTextPath`` with or
@@ -31,11 +42,13 @@ another scores higher. Converted offsets then pass through ipe's normalisation (
 NFC, trailing white space removed), so every imported coding is a code point span of the stored text.
 
 Safety: an archive is refused (one line naming the file and the reason) for an entry path that is absolute or
-climbs out (``..``), more than :data:`MAX_ENTRIES` entries, more than :data:`MAX_UNCOMPRESSED` bytes unpacked;
-XML is parsed without entity resolution, DTD loading, network access or huge trees, and any DOCTYPE is refused.
+climbs out (``..``), a source text whose path points outside the archive, more than :data:`MAX_ENTRIES` entries,
+more than :data:`MAX_UNCOMPRESSED` bytes unpacked or a source text over :data:`MAX_SOURCE_BYTES` (counted while
+each entry unpacks, so a lying header gains nothing); XML is parsed without entity resolution, DTD loading,
+network access or huge trees, and any DOCTYPE is refused.
 """
 
-from ipe.refi.archive import MAX_ENTRIES, MAX_UNCOMPRESSED, parse_xml
+from ipe.refi.archive import MAX_ENTRIES, MAX_SOURCE_BYTES, MAX_UNCOMPRESSED, parse_xml
 from ipe.refi.common import (
     FIXED_TIMESTAMP,
     NS_CODEBOOK,
@@ -51,6 +64,6 @@ from ipe.refi.write import export, export_codebook, export_project
 
 __all__ = [
     "RefiError", "ExportReport", "ImportReport", "guid_for", "export_codebook", "export_project", "export",
-    "import_file", "FIXED_TIMESTAMP", "MAX_ENTRIES", "MAX_UNCOMPRESSED", "NS_CODEBOOK", "NS_PROJECT", "parse_xml",
-    "choose_unit", "decode_raw", "offset_table",
+    "import_file", "FIXED_TIMESTAMP", "MAX_ENTRIES", "MAX_SOURCE_BYTES", "MAX_UNCOMPRESSED", "NS_CODEBOOK",
+    "NS_PROJECT", "parse_xml", "choose_unit", "decode_raw", "offset_table",
 ]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import unicodedata
 from array import array
-from typing import Optional
 
 INSIDE = -1  # a position inside a surrogate pair: no code point boundary there
 

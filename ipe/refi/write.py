@@ -12,18 +12,15 @@ from ipe.refi.common import (
     _NOT_XML,
     _RGB,
     _TYPE_PREFIX,
-    META_NAME,
     NS_CODEBOOK,
     NS_PROJECT,
     ORIGIN,
     ExportReport,
     RefiError,
-    _short,
     _timestamp,
-    _unique,
     guid_for,
 )
-from ipe.refi.offsets import EXPORT_UNITS, PRESETS, position_map
+from ipe.refi.offsets import EXPORT_UNITS, PRESETS
 from ipe.zipfiles import zip_bytes
 
 VALUE_TAGS = {"Boolean": "BooleanValue", "Integer": "IntegerValue", "Float": "FloatValue", "Date": "DateValue",
