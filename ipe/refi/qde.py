@@ -8,9 +8,9 @@ from typing import Optional
 from ipe.in_force import current_codings
 from ipe.refi import kept as keep
 from ipe.refi.common import META_NAME, NS_PROJECT, ORIGIN, ExportReport, _short, _unique, guid_for
-from ipe.refi.offsets import position_map
-from ipe.refi.write import VALUE_TAGS, _codes_element, _coding_identity, _date, _latest_codebook, _lazy, _sub, \
+from ipe.refi.elements import VALUE_TAGS, _codes_element, _coding_identity, _date, _latest_codebook, _lazy, _sub, \
     _type_sets
+from ipe.refi.offsets import position_map
 
 NS = NS_PROJECT
 
