@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional
 
-from ipe import exporters, findings, project, workshop
+from ipe import evidence, exporters, findings, project, workshop
 from ipe import outputs as safe_outputs
 from ipe.agreement import coder_agreement
 from ipe.anonymise import pseudonymise_project
 from ipe.errors import IpeError
 from ipe.evaluate import evaluate
 from ipe.survey import run_survey
+from ipe.records import RELATIONS
 
 DEFAULT_CORPUS = Path("corpora/mash-sample")
 DEFAULT_CODEBOOK = Path("codebooks/mash-programme-theory.yaml")
@@ -109,6 +112,36 @@ def _import_gold(store, gold: list[tuple[str, Path]]) -> list[str]:
     return imported
 
 
+def _import_evidence(store, path: Path) -> Optional[int]:
+    """Import the corpus's ``evidence.csv`` once (by content): its quotes are written against the original text,
+    so it is placed before pseudonymisation, which then carries the passages along. Returns links added, or None."""
+    if not path.is_file():
+        return None
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    done = json.loads(store.get_meta("evidence_files", "[]") or "[]")
+    if digest in done:
+        return None
+    _, cb = project.current_codebook(store)
+    added, _ = evidence.import_csv(store, cb, path)
+    with store.transaction():
+        store.set_meta("evidence_files", json.dumps(sorted({*done, digest})))
+    return added
+
+
+def _evidence_summary(store, cb) -> tuple[str, dict]:
+    """The summary line on researcher evidence and candidates, and the two tables written beside the reports."""
+    held = store.evidence()
+    found = evidence.candidates(store, cb)
+    auto = [c for c in found if c.kind == evidence.AUTO]
+    open_auto = [c for c in auto if not c.decision]
+    relations = ", ".join(f"{sum(e.relation == r for e in held)} {r}" for r in RELATIONS)
+    line = (f"Evidence: {len(held)} researcher links ({relations}) to {len({e.config_id for e in held})} "
+            f"configurations; candidates: {sum(c.kind == evidence.HUMAN for c in found)} human co-occurrence, "
+            f"{len(auto)} auto co-occurrence ({len(open_auto)} open for review: ipe cmo candidates --open --kind auto)")
+    return line, {"cmo-evidence": evidence.evidence_table(store),
+                  "cmo-candidates": evidence.candidates_table(store, found)}
+
+
 def run(corpus_dir=None, codebook=None, out="reports", project_dir=None, jobs: int = 1, anonymise: bool = True,
         progress: Callable = lambda items, **kw: items) -> RunResult:
     """Run the whole chain on a corpus folder (with its ``manifest.csv``, ``gold/`` codings and survey, if present).
@@ -147,6 +180,9 @@ def _run(corpus_dir, codebook, out, folder, jobs, anonymise, progress, result) -
         imported = _import_gold(store, gold)
         if imported:
             result.summary.append(f"Gold codings: imported for {', '.join(human)}")
+        links = _import_evidence(store, corpus_dir / "evidence.csv")
+        if links is not None:
+            result.summary.append(f"Evidence links: {links} imported from {corpus_dir / 'evidence.csv'}")
         if anonymise:
             # Names and organisations a researcher confirmed from an earlier review report, if the corpus has them.
             names, orgs = (corpus_dir / f for f in ("names.csv", "orgs.csv"))
@@ -169,7 +205,8 @@ def _run(corpus_dir, codebook, out, folder, jobs, anonymise, progress, result) -
         if statuses is not None and len(statuses):
             counts = statuses["status"].value_counts()
             result.summary.append("Assessed: CMO configurations " + ", ".join(f"{counts[s]} {s}" for s in sorted(counts.index)))
-        outputs = {}
+        line, outputs = _evidence_summary(store, cb)
+        result.summary.append(line)
         if human:
             outputs["auto-coder-accuracy"] = evaluate(store, project.AUTO_CODER, human[0], "sentence")
         if len(human) >= 2:
