@@ -10,7 +10,9 @@ from pathlib import Path
 from typing import Optional
 
 from ipe import exporters, outputs
-from ipe.cmo import assess, assessment_table, build_graph, cmo_table, links_table
+from ipe.appraisal import assess_project, current_codebook
+from ipe.evidence import rank_quotes
+from ipe.cmo import assessment_table, build_graph, cmo_table, links_table
 from ipe.records import Codebook
 from ipe.tables import (
     case_presence,
@@ -39,7 +41,12 @@ def all_tables(store, codebook: Codebook, coders=None, n_quotes: int = 2, extra:
     tables.update(case_presence(bank, codebook))
     tables["model-comparison"] = model_comparison(bank, codebook, attrs)
     if codebook.theory:
-        tables["cmo-configurations"] = cmo_table(store, codebook, n_quotes=n_quotes, coders=coders, bank=bank)
+        current = current_codebook(store, codebook)
+        quotes = {t.id: [f"\u201c{' '.join(q.quote.split())}\u201d ({q.ref}, {q.kind}"
+                         f"{', ' + q.relation if q.relation else ''})"
+                         for q in rank_quotes(store, current, t.id, limit=n_quotes)] for t in current.theory}
+        tables["cmo-configurations"] = cmo_table(store, current, n_quotes=n_quotes, coders=coders, bank=bank,
+                                                 assessments=assess_project(store, codebook), exemplar_quotes=quotes)
     responses = store.pack_responses()
     if responses:
         tables["workshop-responses"] = responses_table(responses)
@@ -55,8 +62,8 @@ def write_cmo_reports(store, codebook: Codebook, out, window="turn", min_sources
     """
     out = outputs.make_folder(out)
     graph = build_graph(store, codebook, window)
-    files = exporters.write("csv", {"cmo-assessment": assessment_table(assess(graph, codebook, min_sources,
-                                                                                 min_cases))}, out / "cmo-assessment")
+    assessments = assess_project(store, codebook, window, min_sources, min_cases)
+    files = exporters.write("csv", {"cmo-assessment": assessment_table(assessments)}, out / "cmo-assessment")
     files += exporters.write("csv", {"cmo-links": links_table(graph)}, out / "cmo-links")
     for suffix in ("graphml", "json", "png", "svg"):
         files.append(exporters.write_graph(graph, out / f"cmo-graph.{suffix}", suffix))

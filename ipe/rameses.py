@@ -21,7 +21,7 @@ from ipe import evidence, theory
 from ipe.errors import IpeError
 from ipe.records import RELATIONS, Codebook
 
-__all__ = ["ITEMS", "Item", "appendix", "write", "to_markdown"]
+__all__ = ["ITEMS", "Item", "appendix", "save", "write", "to_markdown"]
 
 # (number, title, what it asks for) of the twenty RAMESES II items, in our own words.
 ITEMS = (
@@ -400,17 +400,23 @@ def _docx(items: list[Item], path: Path, project_name: str) -> Path:
     return word.save(document, path)
 
 
-def write(store, codebook: Codebook, out, allow_identifiable: bool = False,
-          project_name: str = "") -> tuple[Path, list[Item]]:
-    """Write the appendix to ``out`` (``.md`` or ``.docx``) and return it with its items; the same project gives the
-    same bytes."""
+def save(items: list[Item], out, project_name: str = "") -> Path:
+    """Write appendix items to ``out`` (``.md`` or ``.docx``), atomically; the same items give the same bytes."""
     from ipe import outputs
 
     out = Path(out)
     suffix = out.suffix.lower()
     if suffix not in (".md", ".docx"):
         raise IpeError(f"{out}: write the appendix as .md or .docx")
-    items = appendix(store, codebook, allow_identifiable)
     if suffix == ".md":
-        return outputs.write_text(out, to_markdown(items, project_name)), items
-    return outputs.produce(lambda staged: _docx(items, staged, project_name), out), items
+        return outputs.write_text(out, to_markdown(items, project_name))
+    return outputs.produce(lambda staged: _docx(items, staged, project_name), out)
+
+
+def write(store, codebook: Codebook, out, allow_identifiable: bool = False,
+          project_name: str = "") -> tuple[Path, list[Item]]:
+    """Build the appendix and write it to ``out`` (``.md`` or ``.docx``); returns the file and the items."""
+    if Path(out).suffix.lower() not in (".md", ".docx"):
+        raise IpeError(f"{out}: write the appendix as .md or .docx")
+    items = appendix(store, codebook, allow_identifiable)
+    return save(items, out, project_name), items

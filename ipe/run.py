@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional
 
-from ipe import evidence, exporters, findings, project, workshop
+from ipe import evidence, exporters, findings, project, rameses, workshop
 from ipe import outputs as safe_outputs
 from ipe.agreement import coder_agreement
 from ipe.anonymise import pseudonymise_project
@@ -218,6 +218,8 @@ def _run(corpus_dir, codebook, out, folder, jobs, anonymise, progress, result) -
                                                 allow_identifiable=not anonymise)
         else:
             result.summary.append("No sense-check pack: no configuration is supported, partial or contested yet")
+        items = rameses.appendix(store, cb, allow_identifiable=not anonymise)
+        result.files += [rameses.save(items, out / f"rameses-appendix{suffix}") for suffix in (".md", ".docx")]
         result.files.append(safe_outputs.produce(lambda staged: exporters.get("qdpx", "project").write(store, staged),
                                             out / "project.qdpx"))
     result.files += exporters.write_report_tables(report_tables, out / "tables", ["xlsx", "md", "docx"])

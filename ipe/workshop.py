@@ -29,7 +29,7 @@ from typing import Iterable, Optional
 
 import pandas as pd
 
-from ipe import cmo, corpus, outputs, tables
+from ipe import appraisal, cmo, corpus, outputs, tables
 from ipe.errors import IpeError, SourceError
 from ipe.zipfiles import FIXED_TIME, fix_zip_timestamps
 from ipe.records import Codebook, Source
@@ -145,8 +145,10 @@ def build_pack(store, codebook: Codebook, out, statuses=("supported", "partial",
     if store.get_meta("pseudonymised") != "yes" and not allow_identifiable:
         raise IpeError("the project has not been pseudonymised: run 'ipe anonymise' first "
                        "(or give --allow-identifiable to build a pack with identifiable quotes)")
-    graph = cmo.build_graph(store, codebook, window)
-    assessments = cmo.assess(graph, codebook)
+    # Statuses from researcher evidence first, else human co-occurrence; quotes then never rest on unreviewed auto codings.
+    assessments = appraisal.assess_project(store, codebook, window)
+    codebook = appraisal.current_codebook(store, codebook)
+    graph = appraisal.human_graph(store, codebook, window)
     wanted = set(configs or ())
     unknown = wanted - {a.id for a in assessments}
     if unknown:
@@ -392,8 +394,8 @@ def responses_table(responses: list[dict]) -> pd.DataFrame:
 
 def theory_status(store, codebook: Codebook) -> pd.DataFrame:
     """Each configuration's path: hypothesis → status in the data → status after the workshop."""
-    graph = cmo.build_graph(store, codebook)
-    data = {a.id: a.status for a in cmo.assess(graph, codebook)}
+    data = {a.id: a.status for a in appraisal.assess_project(store, codebook)}
+    codebook = appraisal.current_codebook(store, codebook)
     latest = {}
     for config_id, stage, status, detail, at in store.revisions():
         latest[config_id] = (status, detail)

@@ -175,7 +175,7 @@ def test_cmo_link_directions_by_turn(cmo_store, book):
     # every context, mechanism and outcome code is a node; themes and groups are not
     assert sorted(graph) == sorted(cid for cid, ctype, _, _ in CODES if ctype != "group")
     assert graph.nodes["res-x"] == {"type": "mechanism", "name": "Code res-x", "mechanism": "resource",
-                                    "segments": 1, "windows": ["s3#2"], "negated_windows": []}
+                                    "segments": 1, "windows": ["s3#2"]}
     assert graph.nodes["out-o"]["segments"] == 3 and graph.nodes["out-o"]["windows"] == ["s1#2", "s2#2", "s3#4"]
     # s3's out-o stands in a turn of its own: no link from its context or mechanisms
     assert not graph.has_edge("resp-y", "out-o") and not graph.has_edge("ctx-b", "out-o")
@@ -519,29 +519,29 @@ def test_cli_cmo_export(cmo_invoke, tmp_path):
     assert result.exit_code == 1 and "unknown graph format 'gml'" in result.output
 
 
-def test_negated_outcome_contests_a_configuration(store, tmp_path, mini_codebook):
+def test_a_negation_word_never_contests_a_configuration(store, tmp_path, mini_codebook):
+    """Polarity is judged, not guessed: a negated quote may be the outcome itself; only a researcher's
+    contradicting evidence (or a contradicting twin code) contests."""
     from ipe import project
+    from ipe.evidence import link
 
     folder = tmp_path / "neg"
     folder.mkdir()
-    (folder / "n1.txt").write_text("Ann: We sit together. I trust them. We did not share information in time.\n"
+    (folder / "n1.txt").write_text("Ann: We sit together. I trust them. Nobody waits for a formal request.\n"
                                    "Ann: Again.\n")
-    (folder / "n2.txt").write_text("Ben: We sit together. I trust her. We share information quickly.\nBen: Yes.\n")
     project.import_sources(store, [folder])
     project.load_codebook(store, mini_codebook)
     codings = tmp_path / "h.csv"
     codings.write_text("source,code,quote\n"
                        "n1,ctx-relationships,We sit together.\nn1,mech-trust,I trust them.\n"
-                       "n1,out-timely-sharing,We did not share information in time.\n")
+                       "n1,out-timely-sharing,Nobody waits for a formal request.\n")
     project.import_codings(store, codings, "ann")
     _, cb = project.current_codebook(store)
     graph = cmo.build_graph(store, cb)
-    assert graph.nodes["out-timely-sharing"]["negated_windows"] == ["n1#1"]
     (result,) = cmo.assess(graph, cb, min_sources=1, min_cases=0)
-    assert (result.status, result.contesting_sources, result.supporting_sources) == ("contested", 1, 0)
-    codings.write_text("source,code,quote\n"
-                       "n2,ctx-relationships,We sit together.\nn2,mech-trust,I trust her.\n"
-                       "n2,out-timely-sharing,We share information quickly.\n")
-    project.import_codings(store, codings, "ann")
-    (result,) = cmo.assess(cmo.build_graph(store, cb), cb, min_sources=1, min_cases=0)
-    assert (result.status, result.contesting_sources, result.supporting_sources) == ("contested", 1, 1)
+    assert (result.status, result.contesting_sources, result.supporting_sources) == ("supported", 0, 1)
+    against = link(store, cb, "CMO-01", "contradicts", "outcome", "Sharing waits here after all",
+                   quote="Again.", source="n1")
+    (result,) = cmo.assess(graph, cb, min_sources=1, min_cases=0, evidence=[against])
+    assert (result.status, result.basis, result.cooccurrence_status) == ("contested", "researcher evidence",
+                                                                         "supported")

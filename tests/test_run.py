@@ -24,6 +24,9 @@ def corpus(tmp_path, fixtures):
                         "ben": ["colon,mech-trust,I trust her judgement though."]}.items():
         (folder / "gold" / coder).mkdir(parents=True)
         (folder / "gold" / coder / "colon.csv").write_text("source,code,quote\n" + "\n".join(rows) + "\n")
+    (folder / "evidence.csv").write_text("config,source,quote,relation,elements,rationale,linked_by\n"
+                                         "CMO-01,colon,I trust her judgement though.,supports,mechanism,"
+                                         "Trust in a colleague's judgement,ann\n")
     return folder
 
 
@@ -32,8 +35,12 @@ def test_run_writes_reports_and_is_deterministic(corpus, mini_codebook, tmp_path
     out = tmp_path / "out"
     result = run(corpus, mini_codebook, out)
     names = sorted(p.name for p in out.glob("*.csv"))
-    assert names == ["agreement.csv", "auto-coder-accuracy.csv", "cmo-assessment.csv", "cmo-links.csv",
-                     "code-counts.csv", "disagreements.csv", "quote-bank.csv"]
+    assert names == ["agreement.csv", "auto-coder-accuracy.csv", "cmo-assessment.csv", "cmo-candidates.csv",
+                     "cmo-evidence.csv", "cmo-links.csv", "code-counts.csv", "disagreements.csv", "quote-bank.csv"]
+    assert (out / "rameses-appendix.md").is_file() and (out / "rameses-appendix.docx").is_file()
+    assert any(line == "Evidence links: 1 imported from " + str(corpus / "evidence.csv") for line in result.summary)
+    evidence_rows = list(csv.DictReader(open(out / "cmo-evidence.csv", newline="", encoding="utf-8")))
+    assert [(r["config"], r["relation"], r["linked_by"]) for r in evidence_rows] == [("CMO-01", "supports", "ann")]
     assert (out / "project.qdpx").is_file()
     assert any("Pseudonymised:" in line for line in result.summary)
     assert {p.name for p in out.glob("cmo-graph.*")} == {"cmo-graph.graphml", "cmo-graph.json", "cmo-graph.png",

@@ -12,7 +12,8 @@ from ipe.errors import IpeError, SourceError
 
 @pytest.fixture
 def pack_store(store, tmp_path):
-    """Three sources in two cases coded by hand so CMO-01 has evidence in every link."""
+    """Three sources in two cases, auto-coded and every coding accepted in review, so CMO-01 has human evidence in
+    every link (unreviewed auto codings alone would give a pack nothing to show)."""
     folder = tmp_path / "corpus"
     folder.mkdir()
     lines = {
@@ -32,6 +33,11 @@ def pack_store(store, tmp_path):
     from pathlib import Path
 
     project.auto_code(store, Path(__file__).parent / "fixtures" / "mini-codebook.yaml")
+    from ipe.tables import review_sheet
+
+    sheet = review_sheet(store, project.current_codebook(store)[1]).assign(decision="accept")
+    sheet.to_csv(tmp_path / "review.csv", index=False)
+    project.apply_review(store, tmp_path / "review.csv", "ana")
     return store
 
 

@@ -80,27 +80,34 @@ def build(ctx, window, coders, min_sources, min_cases):
 @threshold_options
 @click.option("--status", "statuses", multiple=True, type=click.Choice([*graphs.STATUSES, "no-evidence"]),
               help="Only configurations with this status (repeatable).")
+@click.option("--contest-share", default=0.5, show_default=True, type=click.FloatRange(0, 1),
+              help="Contradicting sources, as a share of supporting ones, that contest a configuration.")
 @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
 @click.pass_context
-def show(ctx, window, coders, min_sources, min_cases, statuses, fmt):
+def show(ctx, window, coders, min_sources, min_cases, statuses, fmt, contest_share):
     """The configurations of the programme theory with their status and evidence counts.
 
-    A link is strong with evidence in --min-sources sources from --min-cases cases; a configuration is
+    Researcher evidence decides first: contested when contradicting sources reach --contest-share of the
+    supporting ones, supported with --min-sources sources from --min-cases cases, partial otherwise. A
+    configuration no researcher has judged is assessed on the co-occurrence of human codings (or of --coder):
     supported when all its links are strong, partial when some have evidence, contested when codes that
     contradict its context or outcome share the windows of its evidence in as many sources as support it.
+    Unreviewed auto co-occurrence counts for nothing; it is shown as candidates.
 
     Example:
 
         ipe cmo show --status contested --min-sources 3
     """
+    from ipe import appraisal
+
     with lib.open_store(ctx.obj["project"]) as store:
         _, book = lib.current_codebook(store)
-        graph = graphs.build_graph(store, book, window, coders or None)
-    table = graphs.assessment_table(graphs.assess(graph, book, min_sources, min_cases))
+        results = appraisal.assess_project(store, book, window, min_sources, min_cases, contest_share, coders or None)
+    table = graphs.assessment_table(results)
     if statuses:
         table = table[table["status"].isin({s.replace("-", " ") for s in statuses})].reset_index(drop=True)
     if fmt == "table":
-        table = table.drop(columns=["evidence", "statement"])
+        table = table.drop(columns=["evidence", "statement", "links", "contradicting_codes", "segments"])
     echo_table(table, fmt)
 
 

@@ -14,7 +14,6 @@ to :func:`build`.
 from __future__ import annotations
 
 import itertools
-import re
 from dataclasses import dataclass
 from typing import Optional
 
@@ -41,9 +40,7 @@ __all__ = [
 ]
 
 REALIST_TYPES = ("context", "mechanism", "outcome")
-LIST_ATTRIBUTES = ("agencies", "coders", "evidence", "windows", "negated_windows", "configurations", "chains")
-# A coded quote holding one of these negates what it says ("information was not shared", "nobody asked me").
-NEGATION = re.compile(r"\b(?:not|never|no|nobody|nothing|none|neither|nor|cannot|without)\b|n't\b", re.I)
+LIST_ATTRIBUTES = ("agencies", "coders", "evidence", "windows", "configurations", "chains")
 LIST_SEPARATOR = "; "
 TYPE_ORDER = {t: i for i, t in enumerate(REALIST_TYPES)}
 
@@ -236,7 +233,7 @@ def build(placed: dict, codebook: Codebook, attributes: Optional[dict] = None, w
     networkx.DiGraph
         Nodes: every context, mechanism and outcome code, with ``type``, ``name``, ``mechanism`` (``resource``,
         ``response`` or ``""``), ``segments`` (its codings), ``windows`` (``source#window`` keys where it is
-        coded) and ``negated_windows`` (those where a coding of it is a negated quote). Edges: every link with
+        coded). Edges: every link with
         evidence, with ``segments``, ``sources``, ``cases`` (distinct ``case``
         attributes), ``participants`` (distinct ``participant`` attributes, or sources without one),
         ``agencies``, ``coders``, ``evidence`` (the coding references, sorted), ``windows``, ``configurations``
@@ -262,18 +259,14 @@ def build(placed: dict, codebook: Codebook, attributes: Optional[dict] = None, w
                        chains=sorted(f"{t.chain_from}->{t.id}" for t in codebook.theory if t.chain_from))
     counts: dict[str, int] = {}
     present: dict[str, set] = {}
-    negated: dict[str, set] = {}
     for sid, rows in placed.items():
         for c, ids in rows:
             counts[c.code_id] = counts.get(c.code_id, 0) + 1
             present.setdefault(c.code_id, set()).update(_window_key(sid, w) for w in ids)
-            if NEGATION.search(c.quote or ""):
-                negated.setdefault(c.code_id, set()).update(_window_key(sid, w) for w in ids)
     for cid in sorted(nodes):
         code = nodes[cid]
         graph.add_node(cid, type=code.type, name=code.name, mechanism=code.mechanism or "",
-                       segments=counts.get(cid, 0), windows=sorted(present.get(cid, ()), key=key_order),
-                       negated_windows=sorted(negated.get(cid, ()), key=key_order))
+                       segments=counts.get(cid, 0), windows=sorted(present.get(cid, ()), key=key_order))
     for (src, dst), group in itertools.groupby(pair_segments(placed, nodes), key=lambda g: (g.src, g.dst)):
         group = list(group)
         sids = {g.source_id for g in group}

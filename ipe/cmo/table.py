@@ -14,16 +14,23 @@ from ipe.tables import exemplars, quote_bank
 
 __all__ = ["CMO_COLUMNS", "cmo_table"]
 
-CMO_COLUMNS = ["id", "context", "mechanism (resource / response)", "outcome", "origin", "status", "segments",
-               "sources", "cases", "agencies", "chain_from", "statement", "exemplars", "workshop", "workshop responses"]
+CMO_COLUMNS = ["id", "context", "mechanism (resource / response)", "outcome", "origin", "status", "basis",
+               "evidence: supports (sources/cases)", "evidence: contradicts (sources/cases)",
+               "evidence: refines (sources)", "co-occurrence, all codings: segments", "co-occurrence, all codings: sources",
+               "co-occurrence, all codings: cases", "agencies", "chain_from", "chains_to", "statement", "exemplars", "workshop",
+               "workshop responses"]
 
 
 def cmo_table(store, codebook: Codebook, window: str = "turn", min_sources: int = 2, min_cases: int = 2,
-              n_quotes: int = 2, coders=None, bank: Optional[pd.DataFrame] = None) -> pd.DataFrame:
+              n_quotes: int = 2, coders=None, bank: Optional[pd.DataFrame] = None,
+              assessments: Optional[list] = None, exemplar_quotes: Optional[dict] = None) -> pd.DataFrame:
     """The CMO configuration table in the layout realist evaluations publish.
 
-    One row per hypothesised configuration (with its status) and per emergent link (strong evidence, named by no
-    configuration); evidence counts come from the configuration's links in the CMO graph, quotes from its evidence.
+    One row per configuration (with its status and what decided it) and per emergent link (strong co-occurrence,
+    named by no configuration). Researcher evidence and co-occurrence are counted in columns of their own;
+    co-occurrence counts come from the configuration's links in the CMO graph, quotes from its co-occurring codings.
+    ``assessments`` (e.g. from :func:`ipe.appraisal.assess_project`) replace the graph's own assessment, and
+    ``exemplar_quotes`` (configuration id → quote lines, e.g. from :func:`ipe.evidence.rank_quotes`) its quotes.
     """
     graph = build_graph(store, codebook, window, coders)
     names = {c.id: c.name for c in codebook.codes}
@@ -41,17 +48,27 @@ def cmo_table(store, codebook: Codebook, window: str = "turn", min_sources: int 
         return (sum(d.get("segments", 0) for d in data), max([d.get("sources", 0) for d in data], default=0),
                 max([d.get("cases", 0) for d in data], default=0), "; ".join(agencies))
 
-    workshop = {}
-    for config_id, _, status, detail, _ in store.revisions():
-        workshop[config_id] = (status, detail.split(";")[0])
-    for a in assess(graph, codebook, min_sources, min_cases):
+    workshop, origins = {}, {}
+    for config_id, stage, status, detail, _ in store.revisions():
+        if stage == "workshop":
+            workshop[config_id] = (status, detail.split(";")[0])
+        elif status in ("new", "emergent"):
+            origins[config_id] = "emergent" if status == "emergent" else "added"
+    for a in assessments if assessments is not None else assess(graph, codebook, min_sources, min_cases):
         config = next(t for t in codebook.theory if t.id == a.id)
         mechanism = " / ".join(names.get(m, m) for m in config.mechanisms)
         segments, sources, cases, agencies = edge_stats([(link.src, link.dst) for link in a.links])
         rows.append({"id": a.id, "context": names[config.context], "mechanism (resource / response)": mechanism,
-                     "outcome": names[config.outcome], "origin": "hypothesised", "status": a.status,
-                     "segments": segments, "sources": sources, "cases": cases, "agencies": agencies,
-                     "chain_from": a.chain_from, "statement": a.statement, "exemplars": quotes(a.evidence),
+                     "outcome": names[config.outcome], "origin": origins.get(a.id, "hypothesised"),
+                     "status": a.status, "basis": a.basis,
+                     "evidence: supports (sources/cases)": f"{a.evidence_supports}/{a.evidence_supports_cases}",
+                     "evidence: contradicts (sources/cases)":
+                         f"{a.evidence_contradicts}/{a.evidence_contradicts_cases}",
+                     "evidence: refines (sources)": a.evidence_refines, "co-occurrence, all codings: segments": segments,
+                     "co-occurrence, all codings: sources": sources, "co-occurrence, all codings: cases": cases, "agencies": agencies,
+                     "chain_from": a.chain_from, "chains_to": "; ".join(a.chains_to), "statement": a.statement,
+                     "exemplars": "\n".join(exemplar_quotes.get(a.id, [])) if exemplar_quotes is not None
+                     else quotes(a.evidence),
                      "workshop": workshop.get(a.id, ("", ""))[0], "workshop responses": workshop.get(a.id, ("", ""))[1]})
     types = {c.id: c.type for c in codebook.codes}
     for u, v in emergent_links(graph, codebook, min_sources=max(3, min_sources), min_cases=min_cases):
@@ -60,8 +77,12 @@ def cmo_table(store, codebook: Codebook, window: str = "turn", min_sources: int 
         for code in (u, v):
             key = "mechanism (resource / response)" if types[code] == "mechanism" else types[code]
             parts[key] = " / ".join(filter(None, [parts[key], names[code]]))
-        rows.append({"id": f"{u}->{v}", **parts, "origin": "emergent", "status": "emergent", "segments": segments,
-                     "sources": sources, "cases": cases, "agencies": agencies, "chain_from": "", "statement": "",
+        rows.append({"id": f"{u}->{v}", **parts, "origin": "emergent link", "status": "emergent",
+                     "basis": graph.graph.get("basis", "co-occurrence"), "evidence: supports (sources/cases)": "",
+                     "evidence: contradicts (sources/cases)": "", "evidence: refines (sources)": "",
+                     "co-occurrence, all codings: segments": segments, "co-occurrence, all codings: sources": sources,
+                     "co-occurrence, all codings: cases": cases, "agencies": agencies, "chain_from": "", "chains_to": "",
+                     "statement": "",
                      "exemplars": quotes(as_list(graph.edges[u, v].get("evidence"))), "workshop": "",
                      "workshop responses": ""})
     return pd.DataFrame(rows, columns=CMO_COLUMNS)
