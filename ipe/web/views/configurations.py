@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.requests import Request
 
-from ipe import cmo
+from ipe import appraisal, cmo
 from ipe import project as lib
 from ipe.web.views import common
 
@@ -56,13 +56,15 @@ def page(request: Request):
         state = common.require_text(store, request)
         _, cb = lib.current_codebook(store)
         graph = cmo.build_graph(store, cb)
-        assessments = cmo.assess(graph, cb)
+        # Researcher evidence first, then human co-occurrence; unreviewed auto co-occurrence never sets a status.
+        assessments = appraisal.assess_project(store, cb)
+        current = appraisal.current_codebook(store, cb)
         evidence, total = [], 0
         if target:
             table = cmo.evidence_table(store, cb, target)
             total = len(table)
             evidence = table.head(SHOWN_EVIDENCE).to_dict("records")
-    configs = {t.id: t for t in cb.theory}
+    configs = {t.id: t for t in current.theory}
     return common.render(request, "configurations.html", text_state=state, assessments=assessments,
                          configs=configs, picture=graph_picture(graph, cb), target=target, evidence=evidence,
                          total=total, shown=SHOWN_EVIDENCE, codes=cb.by_id)
