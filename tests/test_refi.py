@@ -779,3 +779,57 @@ def test_refi_work_done_after_import_is_added_and_the_rest_written_back(tmp_path
     for u in users[2:]:
         u.getparent().remove(u)
     assert first_difference(element_tree(before), element_tree(after)) is None
+
+
+# -- evidence records ------------------------------------------------------------------------------------------------
+
+
+def test_refi_evidence_records_travel_as_selections_notes_and_links(multi_coder, tmp_path):
+    from ipe.records import Evidence
+
+    store = multi_coder
+    text = store.source("karen").text
+    quote = "I trust her judgement 👍 completely"
+    start = text.index(quote)
+    with store.transaction("test", "evidence"):
+        store.add_evidence(Evidence(config_id="c1-trust", source_id="karen", start=start, end=start + len(quote),
+                                    quote=quote, relation="supports", elements=("context", "outcome"),
+                                    linked_by="ana", rationale="Trust in a named colleague.",
+                                    created_at="2026-06-01T10:00:00+00:00"))
+        store.add_evidence(Evidence(config_id="c1-trust", source_id="karen", start=0, end=5, quote=text[:5],
+                                    relation="contradicts", elements=("response",), linked_by="ben",
+                                    rationale="Only phone contact.", created_at="2026-06-02T10:00:00+00:00"))
+    path = tmp_path / "evidence.qdpx"
+    refi.export(store, path, offsets="utf16")
+    root = qde(path)
+    assert schema("Project.xsd").validate(root), schema("Project.xsd").error_log
+    ns = {"q": refi.NS_PROJECT}
+    links = root.findall("q:Links/q:Link", ns)
+    assert sorted(link.get("name") for link in links) == ["contradicts", "supports"]
+    by_guid = {e.get("guid"): e for e in root.iter()}
+    for link in links:
+        selection, config = by_guid[link.get("originGUID")], by_guid[link.get("targetGUID")]
+        assert selection.tag.endswith("PlainTextSelection") and config.get("name") == "configuration: c1-trust"
+        rationale = by_guid[link.find("q:NoteRef", ns).get("targetGUID")]
+        assert rationale.find("q:PlainTextContent", ns).text in {"Trust in a named colleague.", "Only phone contact."}
+    # a UTF-16 reader finds the passage; the selection's Description is what QualCoder shows as its annotation
+    supports = by_guid[next(link for link in links if link.get("name") == "supports").get("originGUID")]
+    s, e = int(supports.get("startPosition")), int(supports.get("endPosition"))
+    assert text.encode("utf-16-le")[2 * s:2 * e].decode("utf-16-le") == quote
+    assert supports.find("q:Description", ns).text == ("Supports c1-trust (context, outcome): Trust in a named "
+                                                        "colleague.")
+    target = fresh(tmp_path)
+    report = refi.import_file(target, path)
+    assert report.evidence == 2 and "2 evidence records" in report.summary()
+
+    def records(s):
+        return sorted((e.config_id, s.source(e.source_id).name, e.quote, e.relation, e.elements, e.linked_by,
+                       e.rationale, refi.common._timestamp(e.created_at)) for e in s.evidence())
+
+    assert records(target) == records(store)
+    assert not [m for m in target.memos() if "c1-trust" in m.text]  # evidence is not turned into memos
+    again = tmp_path / "again.qdpx"
+    refi.export(target, again)
+    assert again.read_bytes() == path.read_bytes()
+    refi.import_file(target, path)
+    assert len(target.evidence()) == 2  # importing again adds nothing

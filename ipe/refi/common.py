@@ -69,6 +69,7 @@ class ImportReport:
     coders: list = field(default_factory=list)
     cases: int = 0
     memos: int = 0
+    evidence: int = 0
     unit: dict = field(default_factory=dict)  # source id -> offset unit used
     skipped: list = field(default_factory=list)
 
@@ -78,7 +79,8 @@ class ImportReport:
     def summary(self) -> str:
         version = f" (codebook version {self.codebook_version})" if self.codebook_version else ""
         return (f"{self.codes} codes{version}, {self.sources} sources, {self.codings} codings, "
-                f"{len(self.coders)} coders, {self.cases} cases, {self.memos} memos; {len(self.skipped)} skipped")
+                f"{len(self.coders)} coders, {self.cases} cases, {self.memos} memos"
+                + (f", {self.evidence} evidence records" if self.evidence else "") + f"; {len(self.skipped)} skipped")
 
 
 # -- GUIDs and small helpers -----------------------------------------------------------------------------------------

@@ -53,3 +53,22 @@ def written_text(stored: str, found: Optional[dict]) -> str:
 def element_order(data: Optional[dict], fallback) -> tuple:
     """Sort key: kept objects in the order they were read, then new ones by ``fallback``."""
     return (0, data["order"], "") if data and "order" in data else (1, 0, fallback)
+
+
+def kids(element, tag: str) -> list:
+    """The children of ``element`` named ``tag`` (namespaces already dropped)."""
+    return [c for c in element if c.tag == tag]
+
+
+def kid(element, tag: str):
+    """The first child named ``tag``, or None."""
+    for c in element:
+        if c.tag == tag:
+            return c
+    return None
+
+
+def text(element, tag: str) -> str:
+    """The text of the first child named ``tag`` ("" when there is none)."""
+    found = kid(element, tag)
+    return (found.text or "") if found is not None else ""

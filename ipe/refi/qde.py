@@ -7,6 +7,7 @@ from typing import Optional
 
 from ipe.in_force import current_codings
 from ipe.refi import kept as keep
+from ipe.refi.evidence import EvidenceExport
 from ipe.refi.common import META_NAME, NS_PROJECT, ORIGIN, ExportReport, _short, _unique, guid_for
 from ipe.refi.elements import VALUE_TAGS, _codes_element, _coding_identity, _date, _latest_codebook, _lazy, _sub, \
     _type_sets
@@ -40,6 +41,7 @@ class ProjectWriter:
         self.dates["codings"] = {c.id: self.dates["codings"].get(c.id) for c in self.codings}
         self.memos = sorted(store.memos(), key=lambda m: (m.target_kind, m.target, m.author, m.text, m.id))
         self.sources = list(store.iter_sources(structure=False))
+        self.evidence = EvidenceExport(store, self.report.skipped)
         self.guids: set = set()  # every GUID written, so kept Sets refer only to what is there
         self.files: list = []
 
@@ -47,7 +49,7 @@ class ProjectWriter:
 
     def user_guids(self) -> dict:
         names = set(self.store.coders()) | {m.author for m in self.memos} | {c.coder for c in self.codings}
-        names |= {key for (kind, key) in self.kept.rows if kind == "user"}
+        names |= {key for (kind, key) in self.kept.rows if kind == "user"} | self.evidence.authors()
         order = sorted(names, key=lambda n: keep.element_order(self.kept.get("user", n), n))
         out = {}
         for name in order:
@@ -172,6 +174,8 @@ class ProjectWriter:
                 if target is not None and target not in self.guids:
                     element.remove(member)
             container().append(element)
+        if kind == "link":
+            self.evidence.links(container, _sub, NS)
         if kind == "set" and self.codebook:
             _type_sets(container, NS, self.codebook, "targetGUID", self.kept)
 
@@ -289,6 +293,7 @@ class ProjectWriter:
             entry = (data or {}).get("entry") or f"sources/{guid}.txt"
             self.files.append((entry, (bom + text).encode("utf-8")))
         whole = self.selections(element, source, codings, to_unit, data if unchanged else None)
+        self.evidence.selections(element, source, to_unit, self.users, _sub, NS, self.guids)
         for c in whole:
             self.coding(element, c, self.kept.get("coding", c.id)["coding"])
         self.refs(element, ("source", source.id))
@@ -378,3 +383,4 @@ class ProjectWriter:
                 self.files.append((f"sources/{guid}.txt", text.encode("utf-8")))
             elif data.get("entry"):
                 self.files.append((data["entry"], text.encode("utf-8")))
+        self.evidence.notes(container, self.users, _sub, NS, self.guids)

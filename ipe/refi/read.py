@@ -11,17 +11,17 @@ from ipe.errors import SourceError
 from ipe.refi import archive as limits
 from ipe.refi import kept as keep
 from ipe.refi.archive import _Archive, _safe_name, parse_xml
+from ipe.refi.codes import _build_codebook, _load_types, _read_codes
+from ipe.refi.evidence import read_links
+from ipe.refi.kept import kid as _kid
+from ipe.refi.kept import kids as _kids
+from ipe.refi.kept import text as _text
 from ipe.refi.common import (
     _ID_LINE,
-    _RGB,
-    _TYPE_PREFIX,
-    DEFAULT_EXCLUDE,
-    DEFAULT_INCLUDE,
     DEFAULT_USER,
     ImportReport,
     RefiError,
     _norm_guid,
-    _slug,
     _unique,
 )
 from ipe.refi.offsets import choose_unit, decode_raw
@@ -29,131 +29,10 @@ from ipe.refi.offsets import choose_unit, decode_raw
 # -- import: reading the document ------------------------------------------------------------------------------------
 
 
-def _kids(element, tag: str) -> list:
-    return [c for c in element if c.tag == tag]
-
-
-def _kid(element, tag: str):
-    for c in element:
-        if c.tag == tag:
-            return c
-    return None
-
-
-def _text(element, tag: str) -> str:
-    found = _kid(element, tag)
-    return (found.text or "") if found is not None else ""
-
-
 def _text_or_none(element, tag: str) -> Optional[str]:
     """A child's text exactly as written; None when there is no such child (empty stays empty)."""
     found = _kid(element, tag)
     return (found.text or "") if found is not None else None
-
-
-def _read_codes(root) -> tuple[list, dict]:
-    """Codes depth-first as dicts, and sets: set name -> member code GUIDs."""
-    codes = []
-
-    def walk(element, parent):
-        for code in _kids(element, "Code"):
-            codes.append({
-                "guid": _norm_guid(code.get("guid")), "name": (code.get("name") or "").strip(),
-                "description": _text(code, "Description"), "color": code.get("color"), "parent": parent,
-                "element": code,
-            })
-            walk(code, codes[-1]["guid"])
-
-    book = root if root.tag == "CodeBook" else _kid(root, "CodeBook")
-    if book is not None and _kid(book, "Codes") is not None:
-        walk(_kid(book, "Codes"), None)
-    sets = {}
-    for holder in (root, book):
-        sets_element = _kid(holder, "Sets") if holder is not None else None
-        for s in _kids(sets_element, "Set") if sets_element is not None else []:
-            members = [_norm_guid(m.get("targetGUID") or m.get("guid")) for m in _kids(s, "MemberCode")]
-            sets.setdefault((s.get("name") or "").strip().lower(), set()).update(m for m in members if m)
-    return codes, sets
-
-
-def _build_codebook(codes: list, sets: dict, types: dict, quotes: dict, name: str, path: Path, report: ImportReport):
-    """An ipe codebook (validated) from REFI codes; returns ``(codebook, guid -> code id)``."""
-    import yaml
-
-    from ipe import codebook as codebook_module
-    from ipe.records import CODE_TYPES
-
-    set_type = {g: t for t, members in sets.items() if t in CODE_TYPES for g in members}
-    taken, ids, seen_guids, entries = set(), {}, set(), []
-    unused = set(types)
-    for raw in codes:
-        label = f"code '{raw['name'] or raw['guid']}'"
-        if raw["guid"] is None or raw["guid"] in seen_guids:
-            report.skip(label, "missing or repeated GUID")
-            continue
-        seen_guids.add(raw["guid"])
-        description = raw["description"].strip()
-        id_line = _ID_LINE.search(description)
-        wanted = None
-        if id_line:
-            description = description[:id_line.start()].rstrip()
-            wanted = id_line.group("id")
-        if wanted is None or wanted in taken:
-            wanted = _slug(raw["name"], "code")
-        cid = _unique(wanted, taken)
-        ids[raw["guid"]] = cid
-        prefix = _TYPE_PREFIX.match(description)
-        hint_type = prefix.group("type") if prefix and prefix.group("type") in CODE_TYPES else set_type.get(raw["guid"])
-        hint_kind = prefix.group("kind") if prefix else None
-        key = raw["guid"] if raw["guid"] in types else raw["name"]
-        unused.discard(key)
-        spec = types.get(key) or {}
-        if isinstance(spec, str):
-            spec = {"type": spec}
-        wanted_type = spec.get("type", hint_type) or "theme"
-        kind = None
-        if ":" in wanted_type:
-            wanted_type, kind = wanted_type.split(":", 1)
-        kind = spec.get("mechanism", kind if spec.get("type") else hint_kind)
-        entry = {"id": cid, "name": raw["name"] or cid, "type": "theme"}
-        if raw["parent"] in ids:
-            entry["parent"] = ids[raw["parent"]]
-        colour = raw["color"]
-        if colour:
-            if _RGB.match(colour):
-                digits = colour[1:] if len(colour) == 7 else "".join(ch * 2 for ch in colour[1:])
-                entry["colour"] = f"#{digits.upper()}"
-            else:
-                report.skip(f"{label} colour", f"'{colour}' is not #RRGGBB")
-        final = "theme"
-        if wanted_type not in CODE_TYPES:
-            report.skip(f"{label} type", f"'{wanted_type}' is not an ipe type; kept as theme")
-        elif wanted_type != "theme":
-            examples = spec.get("examples") or quotes.get(raw["guid"], [])[:2]
-            if not spec.get("rules"):
-                report.skip(f"{label} type {wanted_type}", "no rules given (use --types with rules); kept as theme")
-            elif not examples:
-                report.skip(f"{label} type {wanted_type}", "no examples given or coded; kept as theme")
-            else:
-                final = wanted_type
-                entry.update(type=final, rules=spec["rules"], examples=list(examples))
-                if final == "mechanism" and kind:
-                    entry["mechanism"] = kind
-        if final != "theme" or hint_type in (None, "theme"):
-            description = _TYPE_PREFIX.sub("", description, count=1) if prefix else description
-        elif not prefix:
-            description = f"[{hint_type}] {description}"  # the type came from a Set: keep it where it shows
-        entry["description"] = description.strip() or entry["name"]
-        entry["include"] = spec.get("include", DEFAULT_INCLUDE)
-        entry["exclude"] = spec.get("exclude", DEFAULT_EXCLUDE)
-        entries.append(entry)
-    for key in sorted(unused):
-        report.skip(f"types map entry '{key}'", "no code of that name or GUID in the file")
-    if not entries:
-        return None, ids
-    document = {"name": name, "description": f"Imported from {path.name} (REFI-QDA).", "codes": entries}
-    text = yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=120)
-    return codebook_module.loads(text, f"{path} (codebook)"), ids
 
 
 def _value(element) -> Optional[str]:
@@ -175,22 +54,6 @@ def _variable_map(root, variables: dict) -> dict:
     return out
 
 
-def _load_types(path) -> dict:
-    from ipe import codebook as codebook_module
-
-    if path is None:
-        return {}
-    data = codebook_module.parse_yaml(codebook_module.read_text(Path(path)), str(path)) or {}
-    if not isinstance(data, dict):
-        raise RefiError(path, "the types map must map code names or GUIDs to types")
-    out = {}
-    for key, value in data.items():
-        if not isinstance(value, (str, dict)):
-            raise RefiError(path, f"'{key}': give a type, or a mapping with type, rules and examples")
-        out[_norm_guid(str(key)) or str(key)] = value
-    return out
-
-
 # -- import ----------------------------------------------------------------------------------------------------------
 
 
@@ -208,6 +71,7 @@ class _Plan:
     name: str = ""
     kept: list = field(default_factory=list)  # (kind, key, guid, data): what an export writes back
     coding_meta: dict = field(default_factory=dict)  # coding key -> kept data of its selection and coding
+    evidence: list = field(default_factory=list)  # dicts: source, start, end, config, relation, elements, note...
 
 
 def import_file(store, path, types=None, actor: Optional[str] = None) -> ImportReport:
@@ -277,6 +141,7 @@ class _Reader:
         self.user_names: set = set()
 
     def read(self) -> _Plan:
+        self.evidence_links, self.evidence_used = read_links(self.root, _kids, _norm_guid)
         self.users()
         self.cases()
         self.sources()
@@ -288,6 +153,8 @@ class _Reader:
         for kind, holder, item in (("set", "Sets", "Set"), ("link", "Links", "Link"), ("graph", "Graphs", "Graph")):
             for i, element in enumerate(self.section(holder, item)):
                 guid = _norm_guid(element.get("guid")) or f"{kind}-{i}"
+                if guid in self.evidence_used:
+                    continue  # an evidence link: read as evidence, written again from it
                 self.plan.kept.append((kind, guid, guid, {"xml": keep.verbatim(element), "order": i}))
         return self.plan
 
@@ -426,6 +293,11 @@ class _Reader:
             return
         element = sel["element"]
         user = _norm_guid(element.get("creatingUser")) or source_user
+        link = self.evidence_links.get(_norm_guid(element.get("guid")))
+        if link and not _kids(element, "Coding"):
+            self.plan.evidence.append({**link, "source": sid, "start": a, "end": b, "quote": text[a:b],
+                                       "linked_by": self.coder(user), "created": element.get("creationDateTime")})
+            return
         keys = [self.coding(coding, sid, a, b, text, user) for coding in _kids(element, "Coding")]
         kept = _selection_meta(element, text[a:b], order)
         for rank, (key, coding) in enumerate(zip(keys, _kids(element, "Coding"))):
@@ -494,9 +366,13 @@ class _Reader:
     def notes(self) -> None:
         from ipe.corpus import normalise
 
+        rationale = {}
         for order, note in enumerate(self.section("Notes", "Note")):
             nguid = _norm_guid(note.get("guid"))
             label = f"note '{note.get('name') or nguid}'"
+            if nguid in self.evidence_used:  # a configuration or an evidence record's rationale
+                rationale[nguid] = (_text(note, "PlainTextContent").strip(), note.get("creationDateTime"))
+                continue
             text = _text(note, "PlainTextContent").strip() or _text(note, "Description").strip()
             entry = None
             if note.get("plainTextPath") and self.archive is not None:
@@ -520,6 +396,9 @@ class _Reader:
                     self.plan.memos.append(("project", "", author, f"[{target}] {text}", data))
                 else:
                     self.plan.memos.append((kind, target, author, text, data))
+        for item in self.plan.evidence:
+            item["rationale"], created = rationale.get(item["note"], ("", None))
+            item["created"] = created or item["created"]
         memos = []
         for kind, target, author, text, data in (m if len(m) == 5 else (*m, None) for m in self.plan.memos):
             if kind == "coding":

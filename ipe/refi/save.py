@@ -67,6 +67,30 @@ def write_plan(store, plan, path: Path, report: ImportReport, actor: Optional[st
             if data:  # with what it is about, so a later memo given the same id never takes it
                 kept.append(("memo", memo_id, data["attrs"].get("guid", ""), {**data, "for": [kind, target, author]}))
             report.memos += 1
+        report.evidence = _add_evidence(tx, plan.evidence)
         tx.put_refi_objects((kind, key, guid or "", data) for kind, key, guid, data in kept)
         detail.update(sources=report.sources, codings=report.codings, memos=report.memos,
                       codebook_version=version, skipped=len(report.skipped))  # the audit entry is written on exit
+
+
+def _add_evidence(tx, items: list) -> int:
+    """Evidence records read from the file, each once (a record already in the project is not added again)."""
+    from ipe.records import Evidence
+    from ipe.refi.common import _timestamp
+
+    if not items or not hasattr(tx, "add_evidence"):
+        return 0
+    have = {(e.config_id, e.source_id, e.start, e.end, e.relation) for e in tx.evidence()}
+    added = 0
+    for item in items:
+        key = (item["config"], item["source"], item["start"], item["end"], item["relation"])
+        if key in have:
+            continue
+        have.add(key)
+        tx.add_evidence(Evidence(config_id=item["config"], source_id=item["source"], start=item["start"],
+                                 end=item["end"], quote=item["quote"], relation=item["relation"],
+                                 elements=item["elements"], linked_by=item["linked_by"],
+                                 rationale=item["rationale"], created_at=_timestamp(item["created"]) if
+                                 item["created"] else ""))
+        added += 1
+    return added
