@@ -145,10 +145,35 @@
       if (selection) { lastSelection = selection; if (workspace.dataset.write === "yes") openPicker(selection); }
     }, 0);
   });
+  const linkForm = document.getElementById("link-form");
+  const linkSelected = document.getElementById("link-selected");
   document.addEventListener("selectionchange", () => {
     const selection = currentSelection();
-    if (selection) lastSelection = selection;
+    if (selection) {
+      lastSelection = selection;
+      if (linkSelected) {
+        const quote = selection.quote.replace(/\s+/g, " ").trim();
+        linkSelected.textContent = "“" + (quote.length > 200 ? quote.slice(0, 197) + "…" : quote) + "”";
+      }
+    }
   });
+  if (linkForm) {
+    linkForm.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      if (!lastSelection) { ipe.say("Select the passage in the text first."); return; }
+      const pick = (selector) => linkForm.querySelector(selector);
+      const config = pick("select[name=config]").value;
+      const elements = Array.from(linkForm.querySelectorAll("input[name=elements]:checked")).map((b) => b.value);
+      try {
+        const made = await ipe.post("/api/evidence/link", {
+          config, relation: pick("input[name=relation]:checked").value, elements,
+          rationale: pick("textarea[name=rationale]").value, source: sourceId,
+          start: lastSelection.start, end: lastSelection.end, quote: lastSelection.quote });
+        ipe.say("Linked " + made.ref + " to " + config + " as evidence.", "info");
+        pick("textarea[name=rationale]").value = "";
+      } catch (err) { ipe.say(err.message); }
+    });
+  }
   document.addEventListener("keydown", (e) => {
     if (e.target.closest("input, textarea, select") || !picker.hidden) return;
     if (e.key === "c" && !e.ctrlKey && !e.metaKey && !e.altKey) {

@@ -1,11 +1,17 @@
-"""The configurations page: each CMO configuration with its status and evidence, and the graph drawn as SVG."""
+"""The configurations page: each configuration with its status, researcher evidence and co-occurrence candidates;
+the CMO graph as SVG; and the evidence edits (link a passage, promote or dismiss a candidate, unlink).
+"""
 
 from __future__ import annotations
 
 from starlette.requests import Request
+from starlette.responses import JSONResponse
 
-from ipe import appraisal, cmo
+from ipe import annotate, appraisal, cmo
+from ipe import evidence as lib_evidence
 from ipe import project as lib
+from ipe.errors import IpeError, NotFound
+from ipe.records import ELEMENTS, RELATIONS
 from ipe.web.views import common
 
 COLUMN_X = {"context": 130, "mechanism": 480, "outcome": 830}
@@ -52,19 +58,79 @@ def graph_picture(graph, codebook, min_sources: int = 2, min_cases: int = 2) -> 
 
 def page(request: Request):
     target = request.query_params.get("evidence", "")
+    chosen = request.query_params.get("config", "")
     with common.open_store(request) as store:
         state = common.require_text(store, request)
         _, cb = lib.current_codebook(store)
+        configs = {t.id: t for t in appraisal.current_codebook(store, cb).theory}
+        if chosen and chosen not in configs:
+            raise NotFound(f"no configuration '{chosen}' in the theory")
         graph = cmo.build_graph(store, cb)
         # Researcher evidence first, then human co-occurrence; unreviewed auto co-occurrence never sets a status.
         assessments = appraisal.assess_project(store, cb)
-        current = appraisal.current_codebook(store, cb)
+        held: dict = {}
+        for item in store.evidence():
+            held.setdefault(item.config_id, []).append(item)
+        found = lib_evidence.candidates(store, cb, chosen or None)
+        pointers: dict = {}
+        for c in found:
+            pointers.setdefault(c.config_id, []).append(c)
         evidence, total = [], 0
         if target:
             table = cmo.evidence_table(store, cb, target)
             total = len(table)
             evidence = table.head(SHOWN_EVIDENCE).to_dict("records")
-    configs = {t.id: t for t in current.theory}
     return common.render(request, "configurations.html", text_state=state, assessments=assessments,
                          configs=configs, picture=graph_picture(graph, cb), target=target, evidence=evidence,
-                         total=total, shown=SHOWN_EVIDENCE, codes=cb.by_id)
+                         total=total, shown=SHOWN_EVIDENCE, codes=cb.by_id, held=held, pointers=pointers,
+                         chosen=chosen, relations=RELATIONS, elements=ELEMENTS)
+
+
+def _text(body: dict, name: str) -> str:
+    value = body.get(name)
+    if not isinstance(value, str) or not value.strip():
+        raise IpeError(f"give a {name}")
+    return value
+
+
+async def link(request: Request):
+    """Link the selected passage to a configuration: ``{config, relation, elements, rationale, source, start, end,
+    quote}``; the offsets are checked against the quote and snapped to words as a coding's are."""
+    coder = common.require_writer(request)
+    body = await common.json_body(request)
+    with common.open_store(request) as store:
+        _, cb = lib.current_codebook(store)
+        source_id = _text(body, "source")
+        text = store.source(source_id, structure=False).text
+        start, end = annotate.check_span(text, body.get("start"), body.get("end"), body.get("quote"))
+        item = lib_evidence.link(store, cb, _text(body, "config"), _text(body, "relation"), body.get("elements") or "",
+                                 _text(body, "rationale"), source=source_id, start=start, end=end, actor=coder)
+    return JSONResponse({"evidence": item.id, "ref": item.ref}, status_code=201)
+
+
+async def promote(request: Request):
+    """Promote a co-occurrence candidate to evidence: ``{key, relation, rationale}``."""
+    coder = common.require_writer(request)
+    body = await common.json_body(request)
+    with common.open_store(request) as store:
+        _, cb = lib.current_codebook(store)
+        item = lib_evidence.promote(store, cb, _text(body, "key"), _text(body, "relation"), _text(body, "rationale"),
+                                    actor=coder)
+    return JSONResponse({"evidence": item.id}, status_code=201)
+
+
+async def dismiss(request: Request):
+    """Dismiss a candidate: ``{key, note}``."""
+    coder = common.require_writer(request)
+    body = await common.json_body(request)
+    with common.open_store(request) as store:
+        _, cb = lib.current_codebook(store)
+        c = lib_evidence.dismiss(store, cb, _text(body, "key"), _text(body, "note"), actor=coder)
+    return JSONResponse({"dismissed": c.key})
+
+
+async def unlink(request: Request):
+    coder = common.require_writer(request)
+    with common.open_store(request) as store:
+        item = lib_evidence.unlink(store, request.path_params["evidence_id"], actor=coder)
+    return JSONResponse({"unlinked": item.id})

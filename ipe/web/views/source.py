@@ -6,11 +6,11 @@ from markupsafe import Markup, escape
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from ipe import annotate
+from ipe import annotate, theory
 from ipe import project as lib
 from ipe import in_force
 from ipe.errors import IpeError
-from ipe.records import reference
+from ipe.records import ELEMENTS, RELATIONS, reference
 from ipe.web.views import common
 
 KEYS = common.LAYER_KEYS
@@ -147,6 +147,7 @@ def page(request: Request):
                 turn_memos.setdefault(int(n), []).append(m)
         source_memos = store.memos("source", source_id)
         ids = store.source_ids()
+        configs = theory.current(store, cb)
     counts = {layer: sum(1 for p in placed if p[0] == layer) for layer in common.LAYERS}
     codes = [{"id": c.id, "name": c.name, "type": c.type, "description": c.description, "include": c.include,
               "exclude": c.exclude, "k": index[c.id]} for c in cb.codes if c.type != "theme"]
@@ -158,6 +159,7 @@ def page(request: Request):
         transcript=transcript(src.text, src.turns, placed, index, turn_memos), counts=counts,
         layers=common.LAYERS, layer_labels=common.LAYER_LABELS, shown=visible_layers(request), codes=codes,
         codings=codings, source_memos=source_memos, focus=focus, focus_code=request.query_params.get("code", ""),
+        configs=configs, relations=RELATIONS, elements=ELEMENTS,
         previous=ids[pos - 1] if pos > 0 else None, following=ids[pos + 1] if pos + 1 < len(ids) else None,
     )
 
