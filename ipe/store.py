@@ -240,6 +240,50 @@ MIGRATIONS = [
     );
     CREATE INDEX refi_objects_guid ON refi_objects(guid);
     """,
+    # Suggestions are codings with status 'suggested' (so counts of codings in force never include them), each with
+    # its score and provenance; sentence embeddings are cached by text hash and model hash, vectors as base64 text
+    # (portable: no BLOB/BYTEA difference). The codings table is rebuilt because a CHECK cannot be altered in place.
+    """
+    CREATE TABLE codings_rebuilt (
+        id INTEGER PRIMARY KEY,
+        source_id TEXT NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+        start INTEGER NOT NULL,
+        end INTEGER NOT NULL,
+        code_id TEXT NOT NULL,
+        coder TEXT NOT NULL REFERENCES coders(name),
+        codebook_version INTEGER REFERENCES codebooks(version),
+        provenance TEXT NOT NULL,
+        quote TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'ok' CHECK (status IN ('ok', 'orphaned', 'suggested')),
+        created_at TEXT NOT NULL,
+        CHECK (start >= 0 AND end > start)
+    );
+    INSERT INTO codings_rebuilt (id, source_id, start, end, code_id, coder, codebook_version, provenance, quote, status,
+                            created_at)
+        SELECT id, source_id, start, end, code_id, coder, codebook_version, provenance, quote, status, created_at
+        FROM codings;
+    DROP TABLE codings;
+    ALTER TABLE codings_rebuilt RENAME TO codings;
+    CREATE INDEX codings_source ON codings(source_id, start);
+    CREATE INDEX codings_code ON codings(code_id);
+    CREATE INDEX codings_coder ON codings(coder, codebook_version);
+    CREATE TABLE suggestions (
+        coding_id INTEGER PRIMARY KEY REFERENCES codings(id) ON DELETE CASCADE,
+        score REAL NOT NULL,
+        threshold REAL NOT NULL,
+        method TEXT NOT NULL,
+        features TEXT NOT NULL,
+        model_hash TEXT NOT NULL,
+        training_hash TEXT NOT NULL
+    );
+    CREATE TABLE embeddings (
+        text_hash TEXT NOT NULL,
+        model_hash TEXT NOT NULL,
+        dim INTEGER NOT NULL,
+        vector TEXT NOT NULL,
+        PRIMARY KEY (text_hash, model_hash)
+    );
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -821,6 +865,66 @@ class Store:
 
     def coding_exists(self, coding_id: int) -> bool:
         return self.conn.execute("SELECT 1 FROM codings WHERE id = ?", (coding_id,)).fetchone() is not None
+
+    # -- suggestions and embeddings ----------------------------------------------------------------------------------
+
+    def replace_suggestions(self, coder: str, rows: Iterable[tuple[Coding, dict]]) -> int:
+        """Replace every suggestion of ``coder``: each row is a coding (status 'suggested') and its provenance.
+
+        The provenance dict holds ``score``, ``threshold``, ``method``, ``features``, ``model_hash`` and
+        ``training_hash``. Only codings with status 'suggested' of this coder are deleted.
+        """
+        self.conn.execute("DELETE FROM codings WHERE coder = ? AND status = 'suggested'", (coder,))
+        stamp = now()
+        n = 0
+        for c, p in rows:
+            cur = self.conn.execute(
+                "INSERT INTO codings (source_id, start, end, code_id, coder, codebook_version, provenance, quote,"
+                " status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'suggested', ?)",
+                (c.source_id, c.start, c.end, c.code_id, c.coder, c.codebook_version, c.provenance, c.quote, stamp),
+            )
+            self.conn.execute(
+                "INSERT INTO suggestions (coding_id, score, threshold, method, features, model_hash, training_hash)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (cur.lastrowid, p["score"], p["threshold"], p["method"], p["features"], p["model_hash"],
+                 p["training_hash"]),
+            )
+            n += 1
+        return n
+
+    def suggestions(self, coder: Optional[str] = None) -> list[tuple[Coding, dict]]:
+        """Suggested codings with their provenance, in coding order."""
+        sql = (
+            "SELECT c.source_id, c.start, c.end, c.code_id, c.coder, c.provenance, c.codebook_version, c.quote, c.id,"
+            " c.status, s.score, s.threshold, s.method, s.features, s.model_hash, s.training_hash"
+            " FROM codings c JOIN suggestions s ON s.coding_id = c.id WHERE c.status = 'suggested'"
+        )
+        args: tuple = ()
+        if coder is not None:
+            sql += " AND c.coder = ?"
+            args = (coder,)
+        keys = ("score", "threshold", "method", "features", "model_hash", "training_hash")
+        return [(Coding(*r[:10]), dict(zip(keys, r[10:])))
+                for r in self.conn.execute(sql + " ORDER BY c.source_id, c.start, c.end, c.code_id, c.id", args)]
+
+    def cached_vectors(self, model_hash: str, text_hashes: Iterable[str]) -> dict[str, tuple[int, str]]:
+        """``text hash -> (dim, base64 vector)`` for the cached ones among ``text_hashes``."""
+        wanted = list(dict.fromkeys(text_hashes))
+        found: dict[str, tuple[int, str]] = {}
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i:i + 500]
+            found.update((h, (d, v)) for h, d, v in self.conn.execute(
+                f"SELECT text_hash, dim, vector FROM embeddings WHERE model_hash = ? AND text_hash IN"
+                f" ({','.join('?' * len(chunk))})", [model_hash, *chunk]))
+        return found
+
+    def cache_vectors(self, model_hash: str, rows: Iterable[tuple[str, int, str]]) -> None:
+        """Store ``(text hash, dim, base64 vector)`` rows for ``model_hash`` (a row already there is kept)."""
+        self.conn.executemany(
+            "INSERT INTO embeddings (text_hash, model_hash, dim, vector) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (text_hash, model_hash) DO NOTHING",
+            [(h, model_hash, d, v) for h, d, v in rows],
+        )
 
     # -- reviews ---------------------------------------------------------------------------------------------------
 

@@ -88,6 +88,7 @@ from ipe.cli import codebook as _codebook  # noqa: E402,F401
 from ipe.cli import coding as _coding  # noqa: E402,F401
 from ipe.cli import project as _project  # noqa: E402,F401
 from ipe.cli import report as _report  # noqa: E402,F401
+from ipe.cli import semantic as _semantic  # noqa: E402,F401
 from ipe.cli import serve as _serve  # noqa: E402,F401
 from ipe.cli import tables as _tables  # noqa: E402,F401
 from ipe.cli import theory as _theory  # noqa: E402,F401
