@@ -26,6 +26,9 @@ def in_force(codings: Iterable, kinds: dict) -> list:
 
 
 def current_codings(store, coders: Optional[Iterable[str]] = None, codes: Optional[Iterable[str]] = None,
-                    sources: Optional[Iterable[str]] = None) -> list:
-    """A project's codings in force (see :func:`in_force`), optionally only some coders', codes' or sources'."""
-    return in_force(store.codings(coders=coders, codes=codes, sources=sources), store.coders())
+                    sources: Optional[Iterable[str]] = None, status: str = "ok") -> list:
+    """A project's codings in force (see :func:`in_force`), optionally only some coders', codes' or sources'.
+
+    ``status="suggested"`` gives the suggestions instead, which are never codings in force.
+    """
+    return in_force(store.codings(coders=coders, codes=codes, sources=sources, status=status), store.coders())

@@ -17,7 +17,7 @@ QUOTE_BANK_COLUMNS = [
 
 
 def quote_bank(store, codebook: Codebook, coders=None, codes=None, sources=None, types=None,
-               attributes: Optional[dict] = None) -> pd.DataFrame:
+               attributes: Optional[dict] = None, status: str = "ok") -> pd.DataFrame:
     """Every coded segment with its source attributes, speaker, turn, offsets, code path, coder and quote.
 
     ``attributes`` filters on source attributes, e.g. ``{"case": "ashdown", "role": "social worker"}``; ``role``
@@ -27,7 +27,7 @@ def quote_bank(store, codebook: Codebook, coders=None, codes=None, sources=None,
     if types:
         allowed = {c.id for c in codebook.codes if c.type in set(types)}
         codes = allowed if codes is None else set(codes) & allowed
-    codings = current_codings(store, coders, codes, sources)
+    codings = current_codings(store, coders, codes, sources, status)
     attrs = store.source_attributes()
     rows, turns_of = [], {}
     for c in codings:
@@ -86,9 +86,9 @@ def codings_table(store, coders=None) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=CODINGS_COLUMNS)
 
 
-def review_sheet(store, codebook: Codebook, auto_coder: str = "auto") -> pd.DataFrame:
+def review_sheet(store, codebook: Codebook, auto_coder: str = "auto", status: str = "ok") -> pd.DataFrame:
     """The auto-coder's codings to review, with an empty ``decision`` column (accept / reject)."""
-    bank = quote_bank(store, codebook, coders=[auto_coder])
+    bank = quote_bank(store, codebook, coders=[auto_coder], status=status)
     sheet = bank[["source", "case", "role", "speaker", "turn", "start", "end", "code", "code_name", "provenance", "quote"]]
     sheet = sheet.rename(columns={"provenance": "rule"}).copy()
     sheet["decision"] = ""

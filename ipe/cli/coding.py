@@ -88,18 +88,23 @@ def review():
 
 @review.command("export")
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--coder", default=lib.AUTO_CODER, show_default=True, help="The auto-coder to review.")
+@click.option("--coder", default=lib.AUTO_CODER, show_default=True, help="The auto-coder (or suggestion coder) to review.")
+@click.option("--order", type=click.Choice(["text", "uncertain"]), default="text", show_default=True,
+              help="In text order, or the decisions that teach most first (scores nearest their threshold).")
 @click.pass_context
-def review_export(ctx, file, coder):
+def review_export(ctx, file, coder, order):
     """Write the auto-coder's codings to CSV with an empty 'decision' column.
 
     Example:
 
         ipe review export review.csv
+        ipe review export review.csv --coder suggest --order uncertain
     """
+    from ipe.queue import review_queue
+
     with lib.open_store(ctx.obj["project"]) as store:
         _, cb = lib.current_codebook(store)
-        sheet = tables.review_sheet(store, cb, coder)
+        sheet = review_queue(store, cb, coder, order)
     for path in exporters.write("csv", {"review": sheet}, file):
         click.echo(f"Wrote {len(sheet)} codings to review to {path}")
 
@@ -224,21 +229,38 @@ def codes(ctx, coders, fmt):
 
 
 @cli.command()
-@click.option("--gold", required=True, help="The human coder taken as the gold standard.")
+@click.option("--gold", help="The human coder taken as the gold standard.")
 @click.option("--auto", "auto", default=lib.AUTO_CODER, show_default=True, help="The coder to evaluate.")
 @click.option("--unit", type=click.Choice(["sentence", "turn"]), default="sentence", show_default=True)
 @click.option("--sources", "sources", multiple=True, help="Only these of the gold coder's sources (repeatable).")
+@click.option("--cv", "cv_coder", metavar="CODER",
+              help="Instead: the learning curve of suggestions trained on this coder's documents (leave one out).")
+@click.option("--lexical", "lexical_only", is_flag=True, help="With --cv: leave embeddings out of the features.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @format_option
 @click.pass_context
-def evaluate(ctx, gold, auto, unit, sources, fmt):
+def evaluate(ctx, gold, auto, unit, sources, cv_coder, lexical_only, quiet, fmt):
     """Precision, recall and F1 of the auto-coder against a gold coder, per code and overall.
 
-    Only sources the gold coder coded are compared; a unit counts as coded when a coding overlaps it.
+    Only sources the gold coder coded are compared; a unit counts as coded when a coding overlaps it. With --cv
+    CODER: per code type, precision and recall of suggestions after training on 1, 2, 4, ... of that coder's
+    documents, each tested on a document left out.
 
     Example:
 
         ipe evaluate --gold coder-a --unit sentence
+        ipe evaluate --cv coder-a
     """
+    if cv_coder:
+        from ipe.learning import learning_curve
+
+        with lib.open_store(ctx.obj["project"]) as store:
+            table = learning_curve(store, cv_coder, semantic=False if lexical_only else None,
+                                   progress=progress_factory(quiet))
+        echo_table(table, fmt)
+        return
+    if not gold:
+        raise click.UsageError("give --gold CODER (or --cv CODER for a learning curve)")
     from ipe.evaluate import evaluate as run_evaluation
 
     with lib.open_store(ctx.obj["project"]) as store:
