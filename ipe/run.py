@@ -208,7 +208,14 @@ def _run(corpus_dir, codebook, out, folder, jobs, anonymise, progress, result) -
         line, outputs = _evidence_summary(store, cb)
         result.summary.append(line)
         if human:
-            outputs["auto-coder-accuracy"] = evaluate(store, project.AUTO_CODER, human[0], "sentence")
+            from ipe.accuracy import suggestion_stage
+
+            learned, outputs["auto-coder-accuracy"] = suggestion_stage(store, cb, corpus_dir / "gold", human,
+                                                                       progress=progress)
+            used = sum(1 for r in learned.per_code if r.status == "suggested")
+            result.summary.append(f"Suggested: {learned.written} suggestions for {used} codes, learned from "
+                                  f"{human[0]}'s development documents ({', '.join(learned.features)})")
+            outputs["auto-coder-accuracy-by-code"] = evaluate(store, project.AUTO_CODER, human[0], "sentence")
         if len(human) >= 2:
             agree, diffs = coder_agreement(store, human, "sentence")
             outputs["agreement"] = agree.round(4)

@@ -65,8 +65,16 @@ def lemma_analyzer():
     # Negations are meaning in this material ("not told"), so they stay although English stop lists drop them.
     stop = set(ENGLISH_STOP_WORDS) - {"not", "no", "nobody", "never", "nothing", "without", "none"}
 
+    memo: dict[str, str] = {}
+
+    def lemma(word: str) -> str:
+        found = memo.get(word)
+        if found is None:
+            found = memo[word] = table.get(word, word)
+        return found
+
     def analyse(text: str) -> list[str]:
-        words = [table.get(w, w) for w in (m.group(0).lower().replace("’", "'") for m in _WORD.finditer(text))]
+        words = [lemma(w) for w in _WORD.findall(text.lower().replace("’", "'"))]
         words = [w for w in words if w not in stop and len(w) > 1]
         return words + [f"{a} {b}" for a, b in zip(words, words[1:])]
 

@@ -78,6 +78,8 @@ class SuggestResult:
     model_hash: str = ""
     training_hash: str = ""
     note: str = ""
+    rows: list = field(default_factory=list)  # (suggested coding, provenance), written or (with write=False) not
+    scored: list = field(default_factory=list)  # rows plus the sentences above threshold a human already judged
 
 
 def document_folds(groups: Sequence[str], k: int = FOLDS) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -319,20 +321,25 @@ def suggest(store, coders: Sequence[str], coder: str = SUGGEST_CODER, min_precis
     result.training_hash = training.digest(cb.content_hash)
     result.model_hash = _model_hash(featurizer, models, thresholds, embeddings.MODEL_SHA256 if semantic else "")
     rows: list[tuple[Coding, dict]] = []
+    candidates: list[tuple[Coding, dict]] = []  # above threshold but already coded or judged by a human
     made: dict[str, int] = {}
     for code in sorted(thresholds):
         threshold = thresholds[code][0]
         for i, p in enumerate(items):
             score = float(scores[code][i])
-            if score < threshold or any(k == code for k, _ in already[i]):
+            if score < threshold:
                 continue
-            made[code] = made.get(code, 0) + 1
-            rows.append((Coding(p.source_id, p.start, p.end, code, coder, provenance=f"suggest {score:.3f}",
+            judged = any(k == code for k, _ in already[i])
+            if not judged:
+                made[code] = made.get(code, 0) + 1
+            (candidates if judged else rows).append((Coding(p.source_id, p.start, p.end, code, coder, provenance=f"suggest {score:.3f}",
                                 codebook_version=version, quote=p.text, status="suggested"),
                          {"score": round(score, 6), "threshold": threshold, "method": METHOD,
                           "features": ",".join(result.features), "model_hash": result.model_hash,
                           "training_hash": result.training_hash}))
     rows.sort(key=lambda r: (r[0].source_id, r[0].start, r[0].end, r[0].code_id))
+    result.rows = rows
+    result.scored = sorted(rows + candidates, key=lambda r: (r[0].source_id, r[0].start, r[0].end, r[0].code_id))
     for code in [c.id for c in cb.codes if c.id in training.labels]:
         positives, negatives, docs = _counts(training, code)
         if positives == 0 and code not in thresholds:

@@ -35,7 +35,8 @@ def test_run_writes_reports_and_is_deterministic(corpus, mini_codebook, tmp_path
     out = tmp_path / "out"
     result = run(corpus, mini_codebook, out)
     names = sorted(p.name for p in out.glob("*.csv"))
-    assert names == ["agreement.csv", "auto-coder-accuracy.csv", "cmo-assessment.csv", "cmo-candidates.csv",
+    assert names == ["agreement.csv", "auto-coder-accuracy-by-code.csv", "auto-coder-accuracy.csv",
+                     "cmo-assessment.csv", "cmo-candidates.csv",
                      "cmo-evidence.csv", "cmo-links.csv", "code-counts.csv", "disagreements.csv", "quote-bank.csv"]
     assert (out / "rameses-appendix.md").is_file() and (out / "rameses-appendix.docx").is_file()
     assert any(line == "Evidence links: 1 imported from " + str(corpus / "evidence.csv") for line in result.summary)

@@ -243,3 +243,27 @@ def test_evaluate_cv_cli_prints_the_curve(invoke, learned):
     assert result.stdout.splitlines()[0] == "type,documents,precision,recall,f1,tp,fp,fn,tests"
     missing = invoke("evaluate", project_dir=learned.path.parent)
     assert missing.exit_code == 2 and "--gold" in missing.output
+
+
+def test_suggestion_stage_learns_on_development_only_and_compares_per_type(learned, tmp_path):
+    from ipe.accuracy import suggestion_stage
+
+    gold_dir = tmp_path / "gold"
+    gold_dir.mkdir()
+    (gold_dir / "splits.csv").write_text("source,split\ndoc-0,development\ndoc-1,development\ndoc-2,development\n"
+                                         "doc-3,held out\n", encoding="utf-8")
+    text = learned.source("doc-0", structure=False).text
+    at = text.find(SHARING[0])
+    with learned.transaction():
+        learned.ensure_coder("ben", "human")
+        learned.add_codings([Coding("doc-0", at, at + len(SHARING[0]), "out-timely-sharing", "ben",
+                                    quote=SHARING[0], codebook_version=1)])
+    _, cb = project.current_codebook(learned)
+    result, table = suggestion_stage(learned, cb, gold_dir, ["ana", "ben"], semantic=False, min_precision=0.5)
+    assert result.trained_on == ["ana"]
+    assert {c.source_id for c, _ in learned.suggestions("suggest")} <= {"doc-3", "doc-4", "doc-5"}
+    assert set(table.coder) == {"rules", "suggestions (cross-validated)", "suggestions", "ben"}
+    assert set(table.documents) == {"development", "held out"}
+    held = table[(table.coder == "suggestions") & (table.type == "outcome")].iloc[0]
+    assert held.tp > 0 and held.sources == 1
+    assert list(table[table.coder == "rules"].type.unique()) == ["context", "mechanism", "outcome", "all codes"]
