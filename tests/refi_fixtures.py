@@ -60,7 +60,7 @@ def nvivo(path):
                    f'modifiedDateTime="2024-03-0{n + 1}T11:00:00Z"><Coding guid="{g(200 + n)}" creatingUser="{user}" '
                    f'creationDateTime="2024-03-0{n + 1}T10:00:00Z"><CodeRef targetGUID="{code}"/>'
                    + (f'<NoteRef targetGUID="{g(301)}"/>' if n == 2 else "") + "</Coding></PlainTextSelection>")
-    sel[3] = sel[3].replace(f' name="I trust her judgement 👍"', ' name="I trust her judgement 👍"')
+    sel[3] = sel[3].replace(' name="I trust her judgement 👍"', ' name="Karen Hale on trust"')  # not the text
     xml = f"""<?xml version="1.0" encoding="utf-8"?>
 <Project xmlns="{NS}" name="MASH case study" origin="NVivo 14.23.0 (Windows)" creatingUserGUID="{u1}" creationDateTime="2024-02-01T09:00:00Z" modifyingUserGUID="{u2}" modifiedDateTime="2024-03-09T16:30:00Z">
 <Users><User guid="{u1}" name="Nadia Cole" id="NC"/><User guid="{u2}" name="Ben Ortiz" id="BO"/></Users>

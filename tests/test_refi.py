@@ -833,3 +833,21 @@ def test_refi_evidence_records_travel_as_selections_notes_and_links(multi_coder,
     assert again.read_bytes() == path.read_bytes()
     refi.import_file(target, path)
     assert len(target.evidence()) == 2  # importing again adds nothing
+
+
+def test_refi_a_pseudonymised_project_writes_no_kept_identifier(tmp_path):
+    from ipe import anonymise
+
+    original = refi_fixtures.nvivo(tmp_path / "nvivo.qdpx")
+    target = fresh(tmp_path)
+    refi.import_file(target, original)
+    names = tmp_path / "names.csv"
+    names.write_text("name,kind\nKaren Hale,professional\n")
+    anonymise.pseudonymise_project(target, target.path.parent, names=names)
+    assert "Hale" not in next(s for s in target.iter_sources(structure=False) if s.name == "Karen interview").text
+    back = tmp_path / "back.qdpx"
+    refi.export(target, back)
+    with zipfile.ZipFile(back) as archive:
+        for info in archive.infolist():
+            assert "Hale" not in archive.read(info).decode("utf-8-sig"), info.filename
+    assert schema("Project.xsd").validate(qde(back))

@@ -206,7 +206,8 @@ class ProjectWriter:
             data = kept_cases.get(name)
             case_values[name] = {k: shared[k] for k in data["values"] if k in shared} if data else shared
         for name, data in kept_cases.items():
-            case_values.setdefault(name, data["values"])
+            if not data.get("had_sources"):  # a case that was empty; one whose name changed is not written again
+                case_values.setdefault(name, data["values"])
         names = {k for attrs in own.values() for k in attrs} | {k for v in case_values.values() for k in v}
         container = _lazy(root, NS, "Variables")
         for name in sorted(set(variables) | names, key=lambda n: keep.element_order(variables.get(n), n)):
@@ -333,6 +334,8 @@ class ProjectWriter:
         for guid, group in sorted(groups.items(), key=lambda item: item[1]["order"]):
             sel, (start, end) = group["sel"], group["span"]
             attrs = dict(sel["attrs"])
+            if source_data is None and "name" in attrs:  # the text changed (pseudonymised): name it from the text
+                attrs["name"] = _short(source.text[start:end])
             if "name_length" in sel:
                 attrs["name"] = keep.written_text(source.text[start:end], None)[:sel["name_length"]]
             selection = _sub(element, NS, "PlainTextSelection", guid=guid,

@@ -194,7 +194,7 @@ class _Reader:
             values = _variable_map(case, self.variables)
             self.plan.kept.append(("case", name, _norm_guid(case.get("guid")) or "", {
                 "attrs": keep.attributes(case), "description": _text_or_none(case, "Description"), "values": values,
-                "value_order": list(values), "order": i}))
+                "value_order": list(values), "order": i, "had_sources": bool(_kids(case, "SourceRef"))}))
             for ref in _kids(case, "SourceRef"):
                 sguid = _norm_guid(ref.get("targetGUID"))
                 if sguid in self.case_attrs:
