@@ -34,15 +34,16 @@ def parse_note_name(name: str) -> Optional[dict]:
             "elements": tuple(e for e in match.group("elements").split(",") if e)}
 
 
-def statement(store, config_id: str) -> str:
-    """What a configuration's Note says: its statement in the current theory, when there is one."""
+def statement(store, config_id: str, kept: Optional[str] = None) -> str:
+    """What a configuration's Note says: its statement in the current theory, else the text it was imported
+    with."""
     try:
         from ipe import project, theory
 
         _, codebook = project.current_codebook(store)
         return f"{config_id}: {theory.configuration(store, codebook, config_id).statement}"
-    except Exception:  # a configuration no longer in the theory still has its evidence
-        return f"Configuration {config_id} of the programme theory."
+    except Exception:  # a configuration not in this project's theory still has its evidence
+        return kept or f"Configuration {config_id} of the programme theory."
 
 
 class EvidenceExport:
@@ -77,7 +78,8 @@ class EvidenceExport:
         for config_id in sorted({e.config_id for e in self.items}):
             note = sub(container(), ns, "Note", guid=guid_for(f"configuration:{config_id}"),
                        name=f"{CONFIG_NOTE}{config_id}")
-            sub(note, ns, "PlainTextContent", statement(self.store, config_id))
+            kept = self.store.refi_objects("configuration").get(("configuration", config_id))
+            sub(note, ns, "PlainTextContent", statement(self.store, config_id, kept[1]["text"] if kept else None))
             guids.add(note.get("guid"))
         for e in self.items:
             note = sub(container(), ns, "Note", guid=guid_for(f"evidence-note:{identity(e)}"), name=note_name(e),

@@ -12,7 +12,7 @@ from ipe.refi import archive as limits
 from ipe.refi import kept as keep
 from ipe.refi.archive import _Archive, _safe_name, parse_xml
 from ipe.refi.codes import _build_codebook, _load_types, _read_codes
-from ipe.refi.evidence import read_links
+from ipe.refi.evidence import CONFIG_NOTE, read_links
 from ipe.refi.kept import kid as _kid
 from ipe.refi.kept import kids as _kids
 from ipe.refi.kept import text as _text
@@ -372,6 +372,9 @@ class _Reader:
             label = f"note '{note.get('name') or nguid}'"
             if nguid in self.evidence_used:  # a configuration or an evidence record's rationale
                 rationale[nguid] = (_text(note, "PlainTextContent").strip(), note.get("creationDateTime"))
+                if (note.get("name") or "").startswith(CONFIG_NOTE):
+                    self.plan.kept.append(("configuration", note.get("name")[len(CONFIG_NOTE):], nguid,
+                                           {"text": rationale[nguid][0]}))
                 continue
             text = _text(note, "PlainTextContent").strip() or _text(note, "Description").strip()
             entry = None
