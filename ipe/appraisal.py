@@ -14,6 +14,7 @@ from collections import Counter
 from ipe import evidence, theory
 from ipe.cmo import assess, build_graph
 from ipe.records import Codebook
+from ipe.selection import DEFAULT, Selection
 
 __all__ = ["HUMAN_BASIS", "current_codebook", "human_graph", "assess_project"]
 
@@ -28,6 +29,12 @@ def current_codebook(store, codebook: Codebook) -> Codebook:
 def human_graph(store, codebook: Codebook, window="turn", coders=None):
     """The CMO graph of human codings only, labelled ``basis = "human co-occurrence"`` (or of the given coders,
     labelled with their names)."""
+    if isinstance(coders, Selection):  # whose codings count, said by the caller (see ipe.selection)
+        graph = build_graph(store, codebook, window, coders=coders)
+        named = coders != DEFAULT
+        graph.graph["basis"] = f"co-occurrence of {', '.join(coders.coder_names(store.coders()))}" if named \
+            else HUMAN_BASIS
+        return graph
     chosen = sorted(coders) if coders else sorted(c for c, k in store.coders().items() if k == "human")
     graph = build_graph(store, codebook, window, coders=chosen)
     graph.graph["basis"] = f"co-occurrence of {', '.join(chosen)}" if coders else HUMAN_BASIS

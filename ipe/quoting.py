@@ -11,7 +11,7 @@ import re
 from typing import Optional, Sequence
 
 MAX_CHARS = 360  # a quote longer than this is cut to the sentences the coding touches, or not used
-MIN_WORDS = 8
+MIN_WORDS = 6  # "Well, the relationships, mainly." is four
 # Stage directions transcribers put in round brackets; other round brackets are the speaker's own words.
 STAGE = ("laugh", "pause", "inaudible", "sigh", "crosstalk", "overlap", "camera", "cough", "unclear", "interrupt",
          "silence", "noise", "redacted")

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional
 
-from ipe import evidence, exporters, findings, project, rameses, workshop
+from ipe import captions, evidence, exporters, findings, pack, project, rameses
+from ipe.selection import DEFAULT
 from ipe import outputs as safe_outputs
 from ipe.agreement import coder_agreement
 from ipe.anonymise import pseudonymise_project
@@ -200,6 +201,9 @@ def _run(corpus_dir, codebook, out, folder, jobs, anonymise, progress, result) -
         )
         _, cb = project.current_codebook(store)
         report_tables = findings.all_tables(store, cb)
+        humans = [c for c, kind in store.coders().items() if kind == "human"]
+        result.summary.append(f"Counted: human codings ({', '.join(humans) or 'none yet'}) and accepted auto codings;"
+                              " unreviewed auto codings are not counted")
         result.files += findings.write_cmo_reports(store, cb, out)
         statuses = report_tables.get("cmo-configurations")
         if statuses is not None and len(statuses):
@@ -221,8 +225,8 @@ def _run(corpus_dir, codebook, out, folder, jobs, anonymise, progress, result) -
             outputs["agreement"] = agree.round(4)
             outputs["disagreements"] = diffs
         if statuses is not None and set(statuses["status"]) & set(PACK_STATUSES):
-            result.files += workshop.build_pack(store, cb, out / "sense-check-pack.docx", PACK_STATUSES,
-                                                allow_identifiable=not anonymise)
+            result.files += pack.build_pack(store, cb, out / "sense-check-pack.docx", PACK_STATUSES,
+                                            allow_identifiable=not anonymise)
         else:
             result.summary.append("No sense-check pack: no configuration is supported, partial or contested yet")
         items = rameses.appendix(store, cb, allow_identifiable=not anonymise)
@@ -233,7 +237,7 @@ def _run(corpus_dir, codebook, out, folder, jobs, anonymise, progress, result) -
     result.files += exporters.write_report_tables(report_tables, out / "tables", ["csv"])
     outputs["quote-bank"] = report_tables["quote-bank"]
     outputs["code-counts"] = report_tables["code-counts"]
-    for name, table in outputs.items():
-        result.files += exporters.write("csv", {name: table}, out / name)
+    captions.annotate(outputs, cb, DEFAULT, {})  # the tables from all_tables keep their captions
+    result.files += exporters.write_report_tables(outputs, out, ["csv"])
     result.summary += [f"Wrote: {line}" for line in files_in_words(result.files, out)]
     return result

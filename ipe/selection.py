@@ -35,62 +35,41 @@ class Selection:
         return cls(names, include_auto, include_suggestions)
 
     def coder_names(self, kinds: dict) -> list[str]:
-        """The coders counted, given each coder's kind; an unknown coder is an error naming the known ones."""
+        """The coders whose codings count, given each coder's kind; an unknown coder is an error naming the known."""
         unknown = [c for c in self.coders if c not in kinds]
         if unknown:
             raise IpeError(f"unknown coder {', '.join(unknown)} (coders: {', '.join(sorted(kinds)) or 'none yet'})")
         chosen = set(self.coders) or {c for c, kind in kinds.items() if kind == "human"}
-        if self.include_auto or self.include_suggestions:
+        if self.include_auto and not self.coders:
             chosen |= {c for c, kind in kinds.items() if kind == "auto"}
         return sorted(chosen)
+
+    def suggestion_coders(self, kinds: dict) -> list[str]:
+        """The coders whose scored suggestions count: none unless asked; then the named coders', or anyone's."""
+        if not self.include_suggestions:
+            return []
+        return sorted(set(self.coders) or set(kinds))
 
     def describe(self, kinds: dict) -> str:
         """One or two sentences for a caption or a README row: whose codings are counted and what is left out."""
         names = self.coder_names(kinds)
         human = [c for c in names if kinds.get(c) != "auto"]
         auto = [c for c in names if kinds.get(c) == "auto"]
-        named_auto = [c for c in self.coders if kinds.get(c) == "auto"]
         parts = []
         if human:
             parts.append(f"Human codings ({', '.join(human)}), with the auto codings a reviewer accepted")
-        if auto and (self.include_auto or named_auto):
+        if auto:
             parts.append(f"unreviewed auto codings in force ({', '.join(auto)})")
         if self.include_suggestions:
             parts.append("scored suggestions not yet reviewed")
         text = "; ".join(parts) if parts else "No coder's codings"
         text = text[0].upper() + text[1:]
-        left_out = [w for w, on in (("unreviewed auto codings", self.include_auto or named_auto),
+        left_out = [w for w, on in (("unreviewed auto codings", auto),
                                     ("suggestions", self.include_suggestions)) if not on]
         if left_out:
             text += f"; {' and '.join(left_out)} are not counted"
-        if len(names) > 1:
+        if len(set(names) | set(self.suggestion_coders(kinds))) > 1:
             text += ". A span coded alike by several coders counts once"
         return text + "."
 
-    def statuses(self) -> tuple:
-        return ("ok", "suggested") if self.include_suggestions else ("ok",)
-
-
 DEFAULT = Selection()
-
-
-def select(store, selection: Selection = DEFAULT, codes: Optional[Iterable[str]] = None,
-           sources: Optional[Iterable[str]] = None) -> list:
-    """The codings a selection counts: the chosen coders' codings in force (auto-coders' newest run only), with
-    suggestions when asked, one per ``(source, start, end, code)`` (the first coder's, by name)."""
-    from ipe.tables import current_codings
-
-    kinds = store.coders()
-    coders = selection.coder_names(kinds)
-    if not coders:
-        return []
-    codings = current_codings(store, coders=coders, codes=codes, sources=sources)
-    if selection.include_suggestions:
-        codings += [c for c in store.codings(coders=coders, codes=codes, sources=sources, status="suggested")]
-    seen, out = set(), []
-    for c in sorted(codings, key=lambda c: (c.source_id, c.start, c.end, c.code_id, c.status != "ok", c.coder)):
-        key = (c.source_id, c.start, c.end, c.code_id)
-        if key not in seen:
-            seen.add(key)
-            out.append(c)
-    return out

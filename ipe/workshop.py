@@ -1,7 +1,6 @@
-"""Workshop sense-check packs: build a Word pack from the CMO evidence, read completed packs back.
+"""Workshop sense-check packs: read completed packs back and revise the theory (:mod:`ipe.pack` builds them).
 
-A pack has a cover page, the emerging programme theory (picture and summary), one section per configuration and a
-closing page. Every response table starts with a row naming what it answers (``Response to CMO-03``, ``About
+Every response table starts with a row naming what it answers (``Response to CMO-03``, ``About
 you``), and the pack id stands in the document properties and in small print on the cover, so a completed copy
 can be read back after people have reflowed, moved or deleted parts of it.
 
@@ -21,7 +20,6 @@ from __future__ import annotations
 import hashlib
 import io
 import re
-import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,9 +27,8 @@ from typing import Iterable, Optional
 
 import pandas as pd
 
-from ipe import appraisal, cmo, corpus, outputs, tables
-from ipe.errors import IpeError, SourceError
-from ipe.zipfiles import FIXED_TIME, fix_zip_timestamps
+from ipe import appraisal, corpus
+from ipe.errors import SourceError
 from ipe.records import Codebook, Source
 
 RESPONSES = ("Agree", "Partly agree", "Disagree", "Not sure")
@@ -42,9 +39,6 @@ EMPTY_BOX = "☐"
 MODELS = {"risk": "risk-focused", "hybrid": "hybrid", "needs": "needs-and-planning", "planning": "needs-and-planning"}
 PACK_ID_RE = re.compile(r"Pack id:\s*(PACK-[0-9a-f]{10})(?:\s+copy\s+(\d+))?")
 RESPONSE_HEADER_RE = re.compile(r"^Response to (\S+)$")
-TABLE_STYLE = "Table Grid"
-DATA_TYPE_WORDS = {"interview": ("interview", "interviews"), "observation": ("observation", "observations"),
-                   "workshop": ("workshop note", "workshop notes"), "survey": ("survey answer", "survey answers")}
 
 
 @dataclass
@@ -58,181 +52,9 @@ class PackResult:
     problems: list = field(default_factory=list)
 
 
-# -- building -------------------------------------------------------------------------------------------------------
-
-
 def pack_id(codebook: Codebook, config_ids: Iterable[str], title: str) -> str:
     digest = hashlib.sha256("|".join([codebook.content_hash, title, *sorted(config_ids)]).encode()).hexdigest()
     return f"PACK-{digest[:10]}"
-
-
-def _plural(n: int, words: tuple) -> str:
-    return f"{n} {words[0] if n == 1 else words[1]}"
-
-
-def evidence_in_words(rows: pd.DataFrame) -> str:
-    """"Seen in 9 interviews and 2 observations across 3 areas; social care, police and health"."""
-    if rows.empty:
-        return "Not yet seen in the data."
-    by_type = rows.drop_duplicates("source").groupby("data_type")["source"].nunique()
-    kinds = [_plural(int(n), DATA_TYPE_WORDS.get(t, (f"{t} document", f"{t} documents"))) for t, n in by_type.items()]
-    areas = rows.loc[(rows["case"] != "") & (rows["case"] != "national"), "case"].nunique()
-    agencies = sorted(a for a in rows["agency"].unique() if a and a not in ("multi-agency",))
-    seen = "Seen in " + " and ".join(kinds)
-    if areas:
-        seen += f" across {_plural(areas, ('area', 'areas'))}"
-    if agencies:
-        seen += "; " + (", ".join(agencies[:-1]) + " and " + agencies[-1] if len(agencies) > 1 else agencies[0])
-    return seen
-
-
-def _short_quotes(rows: pd.DataFrame, n: int = 3, limit: int = 220) -> list[tuple[str, str]]:
-    """Up to ``n`` short quotes from different sources, with the speaker's role (never a name)."""
-    out, seen = [], set()
-    for row in rows.sort_values(["source", "start"]).itertuples(index=False):
-        if row.source in seen or len(row.quote) > limit or len(row.quote.split()) < 4:
-            continue
-        seen.add(row.source)
-        out.append((" ".join(row.quote.split()), row.role or row.data_type or "participant"))
-        if len(out) == n:
-            break
-    return out
-
-
-def _cell_text(cell, text: str, bold: bool = False) -> None:
-    cell.text = ""
-    run = cell.paragraphs[0].add_run(text)
-    run.bold = bold
-
-
-def _new_page(paragraph):
-    """Start ``paragraph`` on a new page (a property of the paragraph, so no empty page when text ends a page)."""
-    paragraph.paragraph_format.page_break_before = True
-    return paragraph
-
-
-def _response_table(document, header: str, rows: list[str], answer: str = EMPTY_BOX):
-    from docx.enum.table import WD_ROW_HEIGHT_RULE
-    from docx.shared import Cm
-
-    table = document.add_table(rows=0, cols=2)
-    table.style = TABLE_STYLE
-    first = table.add_row().cells
-    _cell_text(first[0], header, bold=True)
-    _cell_text(first[1], "Mark one box with X" if answer == EMPTY_BOX else "")
-    for label in rows:
-        row = table.add_row()
-        _cell_text(row.cells[0], label)
-        _cell_text(row.cells[1], answer if label in RESPONSES else "")
-        if label not in RESPONSES:
-            # Room to write by hand on a printed copy.
-            row.height, row.height_rule = Cm(2.5), WD_ROW_HEIGHT_RULE.AT_LEAST
-    return table
-
-
-def build_pack(store, codebook: Codebook, out, statuses=("supported", "partial", "contested"),
-               configs: Optional[Iterable[str]] = None, title: str = "Sense-checking the MASH programme theory",
-               participant_copies: int = 0, allow_identifiable: bool = False, date: str = "",
-               window: str = "turn") -> list[Path]:
-    """Write the workshop pack (and ``participant_copies`` numbered copies); returns the files written.
-
-    Quotes come from the project's pseudonymised text; a project that has not been pseudonymised is refused unless
-    ``allow_identifiable``.
-    """
-    import docx
-    from docx.shared import Pt
-
-    if store.get_meta("pseudonymised") != "yes" and not allow_identifiable:
-        raise IpeError("the project has not been pseudonymised: run 'ipe anonymise' first "
-                       "(or give --allow-identifiable to build a pack with identifiable quotes)")
-    # Statuses from researcher evidence first, else human co-occurrence; quotes then never rest on unreviewed auto codings.
-    assessments = appraisal.assess_project(store, codebook, window)
-    codebook = appraisal.current_codebook(store, codebook)
-    graph = appraisal.human_graph(store, codebook, window)
-    wanted = set(configs or ())
-    unknown = wanted - {a.id for a in assessments}
-    if unknown:
-        raise IpeError(f"unknown configuration {', '.join(sorted(unknown))}")
-    chosen = [a for a in assessments if (a.id in wanted if wanted else a.status in set(statuses))]
-    if not chosen:
-        raise IpeError("no configuration has the chosen statuses; nothing to put in a pack")
-    bank = tables.quote_bank(store, codebook)
-    by_ref = bank.drop_duplicates("ref").set_index("ref")
-    statements = {t.id: t for t in codebook.theory}
-    names = {c.id: c.name for c in codebook.codes}
-    ident = pack_id(codebook, [a.id for a in chosen], title)
-    out = Path(out)
-    outputs.make_folder(out.parent)
-    with tempfile.TemporaryDirectory() as tmp:
-        picture = cmo.draw(graph, Path(tmp) / "theory.png", "png")
-        files = []
-        for copy in range(participant_copies + 1):
-            document = docx.Document()
-            props = document.core_properties
-            props.created = props.modified = props.last_printed = FIXED_TIME
-            props.title, props.identifier = title, ident
-            props.author = props.last_modified_by = "ipe"
-            props.subject = f"{ident} copy {copy}" if copy else ident
-            props.keywords = " ".join(a.id for a in chosen)
-            props.revision = 1
-            document.add_paragraph(title, style="Title")
-            if date:
-                document.add_paragraph(date)
-            document.add_paragraph(
-                "This pack sets out what our evaluation of Multi-Agency Safeguarding Hubs (MASH) has found so far, as "
-                "context–mechanism–outcome statements: in what circumstances, through what, a MASH leads to what.")
-            document.add_heading("How to respond", level=2)
-            document.add_paragraph(
-                "For each statement, mark one box (type X, ✓ or ☒, or replace a ☐) to say whether it matches your "
-                "experience, and write in the boxes below it what is different in your area or what is missing. "
-                "There is space at the end for anything else.")
-            document.add_heading("Data protection", level=2)
-            document.add_paragraph(
-                "The quotes are pseudonymised: names and other identifiers have been replaced. Please do not share "
-                "this pack further, and do not write anyone's name in it.")
-            small = document.add_paragraph(f"Pack id: {ident}" + (f" copy {copy}" if copy else ""))
-            for run in small.runs:
-                run.font.size = Pt(7)
-            _new_page(document.add_heading("The emerging programme theory", level=1))
-            document.add_picture(str(picture), **_fit(picture, width=6.0, height=7.0))
-            document.add_paragraph(theory_summary(assessments, chosen))
-            for a in chosen:
-                config = statements[a.id]
-                _new_page(document.add_heading(f"{a.id}: {names[config.context]} → {names[config.outcome]}", level=1))
-                document.add_paragraph(config.statement)
-                rows = by_ref.loc[[r for r in sorted(set(a.evidence)) if r in by_ref.index]].reset_index()
-                document.add_paragraph(evidence_in_words(rows) + ".", style="Intense Quote")
-                for quote, role in _short_quotes(rows):
-                    document.add_paragraph(f"\u201c{quote}\u201d \u2014 {role}", style="Quote")
-                _response_table(document, f"Response to {a.id}", [*RESPONSES, FIT_ROW, DIFFERENT_ROW, MISSING_ROW])
-            _new_page(document.add_heading("Anything else", level=1))
-            _response_table(document, "About you", ["Anything else?", "Your agency (optional, no names)",
-                                                    "Your MASH model (optional): risk-focused / hybrid / needs and planning"],
-                            answer="")
-            path = out if copy == 0 else out.with_name(f"{out.stem}-copy-{copy:02d}{out.suffix}")
-            files.append(outputs.produce(lambda staged: (document.save(staged), fix_zip_timestamps(staged), staged)[2],
-                                         path))
-    return files
-
-
-def _fit(png: Path, width: float, height: float) -> dict:
-    """The one size argument that fits a PNG inside ``width`` × ``height`` inches, keeping its proportions."""
-    from docx.shared import Inches
-
-    header = png.read_bytes()[16:24]  # the PNG IHDR chunk: width and height, big-endian
-    w, h = int.from_bytes(header[:4], "big"), int.from_bytes(header[4:], "big")
-    return {"width": Inches(width)} if w / h >= width / height else {"height": Inches(height)}
-
-
-def theory_summary(assessments: list, chosen: list) -> str:
-    counts = {}
-    for a in assessments:
-        counts[a.status] = counts.get(a.status, 0) + 1
-    parts = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
-    return (f"The programme theory has {len(assessments)} context–mechanism–outcome statements. Tested against the "
-            f"interviews, observations and notes so far: {parts}. The picture shows contexts on the left, mechanisms "
-            f"in the middle and outcomes on the right; thicker lines have more evidence, dashed lines are links the "
-            f"data suggest that the theory did not name. This pack asks you about the {len(chosen)} statements below.")
 
 
 # -- reading back -----------------------------------------------------------------------------------------------------
@@ -335,7 +157,10 @@ def ingest_packs(store, codebook: Codebook, files: Iterable, confirm_share: floa
     from ipe.project import replace_source
 
     read = [read_pack(Path(f)) for f in files]
-    known = {t.id for t in codebook.theory}
+    codes = {c.id for c in codebook.codes}
+    # A pack asks about configurations and about emergent links ("code->code"); both are kept.
+    known = {t.id for t in codebook.theory} | {r["config_id"] for _, rs, _ in read for r in rs
+                                               if set(r["config_id"].split("->")) <= codes and "->" in r["config_id"]}
     nlp = pipeline(lemmas=False)
     with store.transaction(actor, "pack ingest", {"files": [r.file for r, _, _ in read]}) as tx:
         for result, responses, about in read:

@@ -408,9 +408,32 @@ def test_cmo_draw_is_deterministic(cmo_store, book, tmp_path, fmt):
 def test_cmo_layout_columns(cmo_store, book):
     pos = cmo.layout(cmo.build_graph(cmo_store, book))
     assert {pos[c][0] for c in ("ctx-a", "ctx-b", "ctx-c")} == {0.0}
-    assert {pos[m][0] for m in ("mech-m", "res-x", "resp-y")} == {3.0}
-    assert {pos[o][0] for o in ("out-late", "out-o", "out-p")} == {6.0}
+    gap = cmo.drawing.COLUMN_GAP
+    assert {pos[m][0] for m in ("mech-m", "res-x", "resp-y")} == {gap}
+    assert {pos[o][0] for o in ("out-late", "out-o", "out-p")} == {2 * gap}
     assert pos["ctx-a"][1] > pos["ctx-b"][1] > pos["ctx-c"][1]  # sorted by id, top to bottom
+
+
+def test_cmo_picture_draws_well_evidenced_links_with_tooltips(tmp_path):
+    import networkx as nx
+
+    graph = nx.DiGraph()
+    for n, kind in (("c", "context"), ("m", "mechanism"), ("o", "outcome"), ("c2", "context")):
+        graph.add_node(n, type=kind, name=f"Name of {n}")
+    graph.add_edge("c", "m", sources=3, segments=5, cases=2, hypothesised=True, configurations=["CMO-01"])
+    graph.add_edge("c", "o", sources=2, segments=2, cases=1, hypothesised=False)
+    graph.add_edge("c2", "m", sources=1, segments=1, cases=1, hypothesised=False)
+    assert sorted(cmo.drawn(graph, 2).edges) == [("c", "m"), ("c", "o")]
+    svg = cmo.draw(graph, tmp_path / "g.svg", "svg", min_sources=2).read_text()
+    assert "<title>Name of c \u2192 Name of m: 5 segments in 3 sources, 2 areas (in the theory: CMO-01)</title>" in svg
+    assert "Name of c \u2192 Name of o: 2 segments in 2 sources" in svg and "Name of c2" not in svg
+    graph.graph["min_sources"] = 1
+    assert "Name of c2 \u2192 Name of m" in cmo.draw(graph, tmp_path / "h.svg", "svg").read_text()
+    # Cropped to what is drawn: no wide empty band above the headings.
+    png = cmo.draw(graph, tmp_path / "g.png", "png", min_sources=2).read_bytes()
+    width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+    assert width > 2 * height
+    assert cmo.draw_configuration(graph, "c", ["m"], "o", tmp_path / "c.png").read_bytes().startswith(b"\x89PNG")
 
 
 def test_cmo_export_unknown_format(cmo_store, book, tmp_path):

@@ -61,7 +61,9 @@ def test_run_writes_reports_and_is_deterministic(corpus, mini_codebook, tmp_path
             source, span = row["ref"].rsplit(":", 1)
             start, end = map(int, span.split("-"))
             assert store.source(source).text[start:end] == row["quote"]
-    assert {r["case"] for r in rows} == {"ashdown", "bramwell"}
+    # By default only the human codings count: the gold coders coded one ashdown transcript, the auto-coder all three.
+    assert {r["case"] for r in rows} == {"ashdown"} and {r["coder"] for r in rows} <= {"ann", "ben"}
+    assert "Human codings (ann, ben)" in (out / "CSV-README.md").read_text()
     agreement = (out / "agreement.csv").read_text()
     assert agreement.startswith("code,units,prevalence,percent_agreement")
 

@@ -5,6 +5,7 @@ import openpyxl
 import pytest
 
 from ipe import exporters, findings, project, tables
+from ipe.selection import Selection
 
 
 @pytest.fixture
@@ -34,7 +35,7 @@ def hand_store(store, transcripts, mini_codebook, tmp_path):
 @pytest.fixture
 def all_tables(hand_store):
     _, cb = project.current_codebook(hand_store)
-    return findings.all_tables(hand_store, cb, coders=["h"])
+    return findings.all_tables(hand_store, cb, Selection.of(["h"]))
 
 
 def test_code_counts(all_tables):
@@ -107,7 +108,8 @@ def test_formats_open_with_their_libraries(all_tables, tmp_path):
     sheet = workbook["quote-bank"]
     assert sheet.freeze_panes == "B2" and sheet["A1"].value == "ref"
     document = docx.Document(tmp_path / "findings-tables.docx")
-    word_tables = [name for name, t in all_tables.items() if t.attrs.get("word", True)]
+    word_tables = [t.attrs["title"] for name, t in all_tables.items() if t.attrs.get("word", True)]
+    assert "quote-bank" in all_tables and "Quote bank" not in word_tables
     headings = [p.text for p in document.paragraphs if p.style.name == "Heading 1"]
     assert headings == ["Contents", *word_tables, "Key to codes"]
     assert "## framework-contexts" in (tmp_path / "findings-tables.md").read_text()
@@ -117,6 +119,6 @@ def test_cli_tables_only(invoke, hand_store, tmp_path):
     result = invoke("tables", "--out", tmp_path / "o", "--format", "csv,md", "--only", "rq-evidence-map",
                     project_dir=hand_store.path.parent)
     assert result.exit_code == 0
-    assert sorted(p.name for p in (tmp_path / "o").iterdir()) == ["findings-tables.md", "rq-evidence-map.csv"]
+    assert sorted(p.name for p in (tmp_path / "o").iterdir()) == ["CSV-README.md", "findings-tables.md", "rq-evidence-map.csv"]
     result = invoke("tables", "--only", "nope", project_dir=hand_store.path.parent)
     assert result.exit_code == 1 and "unknown table nope" in result.output

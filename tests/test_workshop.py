@@ -6,7 +6,8 @@ import subprocess
 import docx
 import pytest
 
-from ipe import project, workshop
+from ipe import pack, project, workshop
+from ipe.selection import Selection
 from ipe.errors import IpeError, SourceError
 
 
@@ -20,7 +21,7 @@ def pack_store(store, tmp_path):
         "a1.txt": "Interviewer: Tell me.\nAnn: We sit together every day. I trust them completely. "
                   "We share information within the hour.\n",
         "a2.txt": "Interviewer: Tell me.\nBen: We know each other well. I trust her judgement. "
-                  "We share information straight away.\n",
+                  "We share information straight away, every single time.\n",
         "b1.txt": "Interviewer: Tell me.\nCat: We sit together now. I trust each of them. "
                   "We share information the same day.\n",
     }
@@ -43,7 +44,9 @@ def pack_store(store, tmp_path):
 
 def build(store, tmp_path, **kw):
     _, cb = project.current_codebook(store)
-    return workshop.build_pack(store, cb, tmp_path / "pack.docx", allow_identifiable=True, **kw)
+    # The fixture is auto-coded only, so the pack counts the auto codings (by default it would count none).
+    return pack.build_pack(store, cb, tmp_path / "pack.docx", allow_identifiable=True,
+                           selection=Selection(include_auto=True), **kw)
 
 
 def fill(path, out, mark=None, mark_text="X", comments=None, delete_section=False, about=None, move=False):
@@ -76,7 +79,7 @@ def fill(path, out, mark=None, mark_text="X", comments=None, delete_section=Fals
 def test_pack_structure_and_refusal(pack_store, tmp_path):
     with pytest.raises(IpeError, match="has not been pseudonymised"):
         _, cb = project.current_codebook(pack_store)
-        workshop.build_pack(pack_store, cb, tmp_path / "p.docx")
+        pack.build_pack(pack_store, cb, tmp_path / "p.docx")
     files = build(pack_store, tmp_path, participant_copies=2, date="17 June 2025")
     assert [f.name for f in files] == ["pack.docx", "pack-copy-01.docx", "pack-copy-02.docx"]
     document = docx.Document(files[1])
@@ -86,12 +89,17 @@ def test_pack_structure_and_refusal(pack_store, tmp_path):
     assert headings[-1] == "Anything else"
     text = "\n".join(p.text for p in document.paragraphs)
     assert "Pack id: PACK-" in text and "copy 1" in text and "pseudonymised" in text
-    assert "Seen in 3 interviews across 2 areas; health, police and social care." in text
+    assert "Seen in three interviews in two areas (accounts from health, police and social care)." in text
     assert "\u2014 detective sergeant" in text and "Ben" not in text.split("Data protection")[1]
+    quotes = [p.text for p in document.paragraphs if p.style.name == "Quote"]
+    assert quotes and all(q.startswith("\u201c") and "[" not in q and len(q.split()) >= 7 for q in quotes)
+    assert "Thank you" in text and "How to return this pack" in text and "Facilitator: ____" in text
     first = document.tables[0]
     assert [r.cells[0].text for r in first.rows][:5] == ["Response to CMO-01", *workshop.RESPONSES]
     assert all(t.style.name == "Table Grid" for t in document.tables)
-    assert len(document.inline_shapes) == 1  # the CMO picture
+    assert len(document.inline_shapes) == 2  # the theory picture and CMO-01's own diagram
+    landscape = [s for s in document.sections if s.page_width > s.page_height]
+    assert len(landscape) == 1 and abs(landscape[0].page_width - docx.shared.Cm(29.7)) < docx.shared.Cm(0.05)
 
 
 def test_pack_is_deterministic(pack_store, tmp_path):
@@ -171,7 +179,8 @@ def test_cli_pack_and_theory(invoke, pack_store, tmp_path):
     proj = pack_store.path.parent
     out = tmp_path / "cli-pack.docx"
     assert "has not been pseudonymised" in invoke("pack", "build", "--out", out, project_dir=proj).output
-    result = invoke("pack", "build", "--out", out, "--allow-identifiable", "--participant-copies", "1", project_dir=proj)
+    result = invoke("pack", "build", "--out", out, "--allow-identifiable", "--participant-copies", "1", "--include-auto",
+                    project_dir=proj)
     assert result.exit_code == 0 and "and 1 numbered copies" in result.output
     filled = fill(tmp_path / "cli-pack-copy-01.docx", tmp_path / "filled.docx", "Agree")
     result = invoke("pack", "ingest", filled, project_dir=proj)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import sys
 
 import click
@@ -39,6 +40,27 @@ format_option = click.option(
     "--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True,
     help="An aligned table on screen, or CSV or JSON to pipe on.",
 )
+
+
+def selection_options(command):
+    """``--coder``, ``--include-auto`` and ``--include-suggestions``: whose codings count. The command receives one
+    ``selection`` argument (an :class:`ipe.selection.Selection`) in their place."""
+
+    @functools.wraps(command)
+    def with_selection(*args, coders=(), include_auto=False, include_suggestions=False, **kwargs):
+        from ipe.selection import Selection
+
+        return command(*args, selection=Selection.of(coders, include_auto, include_suggestions), **kwargs)
+
+    with_selection = click.option(
+        "--include-suggestions", is_flag=True, help="Also count scored suggestions no one has reviewed.")(with_selection)
+    with_selection = click.option(
+        "--include-auto", is_flag=True,
+        help="Also count the auto-coder's unreviewed codings (default: human codings and accepted auto codings)."
+    )(with_selection)
+    return click.option(
+        "--coder", "coders", multiple=True,
+        help="Only these coders' codings (repeatable or comma-separated; 'consensus' once it exists).")(with_selection)
 
 
 def echo_table(table, fmt: str = "table") -> None:

@@ -8,7 +8,7 @@ from ipe import exporters
 from ipe import project as lib
 from ipe import findings
 from ipe.errors import IpeError
-from ipe.cli import cli
+from ipe.cli import cli, selection_options
 
 
 def _formats(value: str) -> list[str]:
@@ -24,18 +24,22 @@ def _formats(value: str) -> list[str]:
 @click.option("--format", "formats", default="csv,xlsx,md,docx", show_default=True, help="Comma-separated formats.")
 @click.option("--only", multiple=True, help="Only these tables (repeatable), e.g. --only quote-bank.")
 @click.option("--quotes", type=int, default=2, show_default=True, help="Exemplar quotes per cell.")
+@selection_options
 @click.pass_context
-def tables_(ctx, out, formats, only, quotes):
+def tables_(ctx, out, formats, only, quotes, selection):
     """Write the evaluation tables: frequencies, framework matrices, RQ map, co-occurrence, quote bank, ...
 
     Example:
 
         ipe tables --out reports --format xlsx,docx --only framework-outcomes
+        ipe tables --coder coder-a --only code-counts --format csv
+
+    Each table's caption (and the CSV-README.md beside the CSV files) says whose codings it counts.
     """
     formats = _formats(formats)
     with lib.open_store(ctx.obj["project"]) as store:
         _, cb = lib.current_codebook(store)
-        tables = findings.all_tables(store, cb, n_quotes=quotes)
+        tables = findings.all_tables(store, cb, selection, n_quotes=quotes)
     if only:
         missing = [name for name in only if name not in tables]
         if missing:

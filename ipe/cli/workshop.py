@@ -5,8 +5,9 @@ from __future__ import annotations
 import click
 
 from ipe import project as lib
+from ipe import pack as lib_pack
 from ipe import workshop
-from ipe.cli import cli, echo_table, format_option
+from ipe.cli import cli, echo_table, format_option, selection_options
 
 
 @cli.group()
@@ -23,19 +24,26 @@ def pack():
 @click.option("--date", default="", help="Date printed on the cover, e.g. '17 June 2025'.")
 @click.option("--participant-copies", type=int, default=0, show_default=True, help="Numbered copies to write too.")
 @click.option("--allow-identifiable", is_flag=True, help="Build from a project that has not been pseudonymised.")
+@click.option("--return-by", default="", help="The date to return the pack by, printed on the cover and last page.")
+@click.option("--contact", default="", help="The facilitator's name for the contact line (left blank to fill in).")
+@click.option("--min-sources", type=click.IntRange(1), default=2, show_default=True,
+              help="Sources a link needs to be drawn in the theory picture and asked about as an emergent link.")
+@selection_options
 @click.pass_context
-def pack_build(ctx, out, status, configs, title, date, participant_copies, allow_identifiable):
+def pack_build(ctx, out, status, configs, title, date, participant_copies, allow_identifiable, return_by, contact,
+               min_sources, selection):
     """Write a Word pack a facilitator can print or send: one section and response table per configuration.
 
     Example:
 
-        ipe pack build --out reports/sense-check-pack.docx --participant-copies 40
+        ipe pack build --out reports/sense-check-pack.docx --participant-copies 40 --return-by "30 June"
     """
     statuses = [s.strip().replace("-", " ") for s in status.split(",") if s.strip()]
     with lib.open_store(ctx.obj["project"]) as store:
         _, cb = lib.current_codebook(store)
-        files = workshop.build_pack(store, cb, out, statuses, configs, title, participant_copies,
-                                    allow_identifiable, date)
+        files = lib_pack.build_pack(store, cb, out, statuses, configs, title, participant_copies,
+                                    allow_identifiable, date, selection=selection, min_sources=min_sources,
+                                    return_by=return_by, contact=contact)
     click.echo(f"Wrote {files[0]}" + (f" and {len(files) - 1} numbered copies" if len(files) > 1 else ""))
 
 

@@ -20,7 +20,7 @@ from ipe.cmo.assessment import (
     emergent_links,
     links_table,
 )
-from ipe.cmo.drawing import draw, layout
+from ipe.cmo.drawing import draw, draw_configuration, drawn, layout
 from ipe.cmo.evidence import (
     EVIDENCE_COLUMNS,
     attribute_values,
@@ -50,5 +50,6 @@ __all__ = [
     "EVIDENCE_COLUMNS", "CMO_COLUMNS", "Segment", "LinkAssessment", "Assessment", "as_list", "window_label",
     "configuration_links", "named_links", "build", "compare", "placements", "link_evidence", "build_graph",
     "attribute_values", "subgraph_by", "compare_by", "evidence_table", "assess", "assessment_table",
-    "emergent_links", "links_table", "layout", "draw", "cmo_table",
+    "emergent_links", "links_table", "layout", "draw", "drawn", "draw_configuration",
+    "cmo_table",
 ]

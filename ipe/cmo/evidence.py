@@ -17,6 +17,7 @@ from ipe.cmo.graph import Segment, build, compare, configuration_links, node_cod
 from ipe.errors import IpeError, NotFound
 from ipe.in_force import current_codings
 from ipe.records import Codebook
+from ipe.selection import Selection
 
 __all__ = [
     "EVIDENCE_COLUMNS",
@@ -43,10 +44,13 @@ def _overlapping(spans: list, starts: list, start: int, end: int) -> list[int]:
 
 def placements(store, codebook: Codebook, window="turn", coders: Optional[Iterable[str]] = None,
                sources: Optional[Iterable[str]] = None) -> dict[str, list]:
-    """Per source, ``(coding, window ids)`` for every coding of a node code, in the store's coding order."""
+    """Per source, ``(coding, window ids)`` for every coding of a node code, in the store's coding order.
+
+    ``coders`` is coder names or a :class:`~ipe.selection.Selection` (see :func:`ipe.in_force.current_codings`).
+    """
     size = window_size(window)
     nodes = node_codes(codebook)
-    coders = list(coders) if coders is not None else None
+    coders = list(coders) if coders is not None and not isinstance(coders, Selection) else coders
     sources = list(sources) if sources is not None else None
     if coders == [] or sources == [] or not nodes:
         return {}

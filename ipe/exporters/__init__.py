@@ -86,14 +86,29 @@ def write_graph(graph, path, fmt: Optional[str] = None) -> Path:
     return outputs.produce(lambda staged: get(fmt, "graph").write(graph, staged), path)
 
 
+README = "CSV-README"
+
+
+def csv_readme(tables: dict):
+    """The companion README of a folder of CSV files: one row per file, with what it shows and whose codings it
+    counts (the tables' ``title`` and ``caption`` attributes)."""
+    import pandas as pd
+
+    return pd.DataFrame([{"file": f"{name}.csv", "table": t.attrs.get("title", name),
+                          "what it shows and counts": t.attrs.get("caption", "")} for name, t in tables.items()],
+                        columns=["file", "table", "what it shows and counts"])
+
+
 def write_report_tables(tables: dict, out: Path, formats, title: str = "Findings tables") -> list[Path]:
-    """Write every table: CSV one file per table, the other formats one ``findings-tables`` file each."""
+    """Write every table: CSV one file per table (and ``CSV-README.md`` saying what each counts), the other formats
+    one ``findings-tables`` file each."""
     out = outputs.make_folder(out)
     written = []
     for fmt in formats:
         if fmt == "csv":
             for name, table in tables.items():
                 written += write("csv", {name: table}, out / name)
+            written += write("md", {"files": csv_readme(tables)}, out / README, title="The CSV files in this folder")
         else:
             written += write(fmt, tables, out / "findings-tables", title=title)
     return written
