@@ -168,13 +168,13 @@ def _heading_text(config, names: dict) -> str:
 def build_pack(store, codebook: Codebook, out, statuses=("supported", "partial", "contested"),
                configs: Optional[Iterable[str]] = None, title: str = "Sense-checking the MASH programme theory",
                participant_copies: int = 0, allow_identifiable: bool = False, date: str = "",
-               window: str = "turn", selection: Selection = DEFAULT, min_sources: int = 2,
+               window: str = "turn", selection: Selection = DEFAULT, min_sources: int = 3,
                return_by: str = "", contact: str = "") -> list[Path]:
     """Write the workshop pack (and ``participant_copies`` numbered copies); returns the files written.
 
     Quotes come from the project's pseudonymised text; a project that has not been pseudonymised is refused unless
-    ``allow_identifiable``. ``min_sources`` is the evidence a link needs to be drawn in the theory picture and to be
-    asked about as an emergent link.
+    ``allow_identifiable``. ``min_sources`` is the evidence a link needs to be drawn in the theory picture; the
+    section on emergent links asks about the ``EMERGENT_LINKS`` best evidenced (two sources or more).
     """
     from docx.shared import Cm, Pt
 
@@ -196,7 +196,7 @@ def build_pack(store, codebook: Codebook, out, statuses=("supported", "partial",
     statements = {t.id: t for t in codebook.theory}
     names = {c.id: c.name for c in codebook.codes}
     quotes = {a.id: statement_quotes(store, codebook, a.id, selection) for a in chosen}
-    emergent = sorted(cmo.emergent_links(graph, codebook, min_sources=max(2, min_sources), min_cases=1),
+    emergent = sorted(cmo.emergent_links(graph, codebook, min_sources=2, min_cases=1),
                       key=lambda e: (-graph.edges[e]["sources"], -graph.edges[e]["segments"], e))[:EMERGENT_LINKS]
     ident = pack_id(codebook, [a.id for a in chosen], title)
     out = Path(out)
@@ -232,8 +232,8 @@ def build_pack(store, codebook: Codebook, out, statuses=("supported", "partial",
                 run.font.size = Pt(7)
             word.page_for(document, landscape=True)
             _heading(document, "The emerging programme theory", new_page=False)
-            document.add_picture(str(picture), **_fit(picture, width=Cm(25.5), height=Cm(14.5)))
             document.add_paragraph(theory_summary(assessments, chosen, min_sources))
+            document.add_picture(str(picture), **_fit(picture, width=Cm(25.5), height=Cm(13.0)))
             word.page_for(document, landscape=False)
             for i, a in enumerate(chosen):
                 config = statements[a.id]

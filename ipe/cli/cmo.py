@@ -9,7 +9,7 @@ import pandas as pd
 from ipe import cmo as graphs
 from ipe import exporters
 from ipe import project as lib
-from ipe.cli import cli, echo_table
+from ipe.cli import cli, echo_table, selection_options
 from ipe.errors import IpeError
 
 
@@ -22,9 +22,16 @@ def _window(ctx, param, value):
 
 
 def graph_options(command):
-    """The options every command that builds the graph takes: the linking window and the coders."""
+    """The linking window and the coders, for commands about candidates (which show human and auto apart)."""
     command = click.option("--coder", "coders", multiple=True,
                            help="Only this coder's codings (repeatable; default: every coder).")(command)
+    return click.option("--window", default="turn", show_default=True, callback=_window,
+                        help="Linking window: turn, sentence, or N consecutive sentences.")(command)
+
+
+def counted_graph_options(command):
+    """The options every command that builds the graph takes: the linking window and whose codings count."""
+    command = selection_options(command)
     return click.option("--window", default="turn", show_default=True, callback=_window,
                         help="Linking window: turn, sentence, or N consecutive sentences.")(command)
 
@@ -50,10 +57,10 @@ def cmo():
 
 
 @cmo.command()
-@graph_options
+@counted_graph_options
 @threshold_options
 @click.pass_context
-def build(ctx, window, coders, min_sources, min_cases):
+def build(ctx, window, selection, min_sources, min_cases):
     """Build the graph of linked codes and count its nodes and edges.
 
     Links no configuration names, with evidence in --min-sources sources from --min-cases cases, are listed as
@@ -65,7 +72,7 @@ def build(ctx, window, coders, min_sources, min_cases):
     """
     with lib.open_store(ctx.obj["project"]) as store:
         _, book = lib.current_codebook(store)
-        graph = graphs.build_graph(store, book, window, coders or None)
+        graph = graphs.build_graph(store, book, window, selection)
     named = sum(1 for _, _, d in graph.edges(data=True) if d["hypothesised"])
     click.echo(f"{graph.number_of_nodes()} nodes, {graph.number_of_edges()} edges ({named} in the programme theory, "
                f"{graph.number_of_edges() - named} not), window: {graph.graph['window']}")
@@ -76,7 +83,7 @@ def build(ctx, window, coders, min_sources, min_cases):
 
 
 @cmo.command()
-@graph_options
+@counted_graph_options
 @threshold_options
 @click.option("--status", "statuses", multiple=True, type=click.Choice([*graphs.STATUSES, "no-evidence"]),
               help="Only configurations with this status (repeatable).")
@@ -84,7 +91,7 @@ def build(ctx, window, coders, min_sources, min_cases):
               help="Contradicting sources, as a share of supporting ones, that contest a configuration.")
 @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
 @click.pass_context
-def show(ctx, window, coders, min_sources, min_cases, statuses, fmt, contest_share):
+def show(ctx, window, selection, min_sources, min_cases, statuses, fmt, contest_share):
     """The configurations of the programme theory with their status and evidence counts.
 
     Researcher evidence decides first: contested when contradicting sources reach --contest-share of the
@@ -102,7 +109,7 @@ def show(ctx, window, coders, min_sources, min_cases, statuses, fmt, contest_sha
 
     with lib.open_store(ctx.obj["project"]) as store:
         _, book = lib.current_codebook(store)
-        results = appraisal.assess_project(store, book, window, min_sources, min_cases, contest_share, coders or None)
+        results = appraisal.assess_project(store, book, window, min_sources, min_cases, contest_share, selection)
     table = graphs.assessment_table(results)
     if statuses:
         table = table[table["status"].isin({s.replace("-", " ") for s in statuses})].reset_index(drop=True)
@@ -113,10 +120,10 @@ def show(ctx, window, coders, min_sources, min_cases, statuses, fmt, contest_sha
 
 @cmo.command()
 @click.argument("target")
-@graph_options
+@counted_graph_options
 @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
 @click.pass_context
-def evidence(ctx, target, window, coders, fmt):
+def evidence(ctx, target, window, selection, fmt):
     """The evidence for a configuration (CMO-01), or the co-occurring quotes on a link (SRC->DST).
 
     For a configuration: the researcher's evidence first (supports, contradicts, refines, with rationales), then
@@ -134,10 +141,10 @@ def evidence(ctx, target, window, coders, fmt):
         _, book = lib.current_codebook(store)
         if "->" not in target:
             held = lib_evidence.evidence_table(store, target)
-            found = lib_evidence.candidates(store, book, target, window, coders or None)
+            found = lib_evidence.candidates(store, book, target, window, selection.coders or None)
             pointers = lib_evidence.candidates_table(store, found)
         else:
-            table = graphs.evidence_table(store, book, target, window, coders or None)
+            table = graphs.evidence_table(store, book, target, window, selection)
     if "->" not in target:
         _echo_config_evidence(target, held, pointers, fmt)
         return
@@ -185,10 +192,10 @@ def _echo_config_evidence(config: str, held: pd.DataFrame, pointers: pd.DataFram
 @cmo.command()
 @click.option("--by", "attribute", required=True, help="Source attribute: case, mash_model, role, agency, group...")
 @click.argument("values", nargs=-1)
-@graph_options
+@counted_graph_options
 @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
 @click.pass_context
-def compare(ctx, attribute, values, window, coders, fmt):
+def compare(ctx, attribute, values, window, selection, fmt):
     """Links evidenced in one group of sources and absent, or in fewer sources, in another.
 
     With VALUES, each pair of them is compared; without, each pair of the attribute's values in the project.
@@ -201,7 +208,7 @@ def compare(ctx, attribute, values, window, coders, fmt):
     """
     with lib.open_store(ctx.obj["project"]) as store:
         _, book = lib.current_codebook(store)
-        pairs = graphs.compare_by(store, book, attribute, values, window, coders or None)
+        pairs = graphs.compare_by(store, book, attribute, values, window, selection)
     if fmt == "table":
         for a, b, table in pairs:
             click.echo(f"{a} vs {b}")
@@ -218,9 +225,11 @@ def compare(ctx, attribute, values, window, coders, fmt):
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--format", "fmt", type=click.Choice(list(exporters.formats("graph"))),
               help="Default: from the file's suffix.")
-@graph_options
+@counted_graph_options
+@click.option("--min-sources", type=click.IntRange(1), default=2, show_default=True,
+              help="Sources a link needs to be drawn (png, svg); the graph formats keep every link.")
 @click.pass_context
-def export(ctx, file, fmt, window, coders):
+def export(ctx, file, fmt, window, selection, min_sources):
     """Write the graph as GraphML, GEXF or node-link JSON, or draw it as PNG or SVG.
 
     Example:
@@ -231,5 +240,6 @@ def export(ctx, file, fmt, window, coders):
     """
     with lib.open_store(ctx.obj["project"]) as store:
         _, book = lib.current_codebook(store)
-        graph = graphs.build_graph(store, book, window, coders or None)
+        graph = graphs.build_graph(store, book, window, selection)
+    graph.graph["min_sources"] = min_sources
     click.echo(f"Wrote {exporters.write_graph(graph, file, fmt)}")

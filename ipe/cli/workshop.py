@@ -26,8 +26,8 @@ def pack():
 @click.option("--allow-identifiable", is_flag=True, help="Build from a project that has not been pseudonymised.")
 @click.option("--return-by", default="", help="The date to return the pack by, printed on the cover and last page.")
 @click.option("--contact", default="", help="The facilitator's name for the contact line (left blank to fill in).")
-@click.option("--min-sources", type=click.IntRange(1), default=2, show_default=True,
-              help="Sources a link needs to be drawn in the theory picture and asked about as an emergent link.")
+@click.option("--min-sources", type=click.IntRange(1), default=3, show_default=True,
+              help="Sources a link needs to be drawn in the theory picture.")
 @selection_options
 @click.pass_context
 def pack_build(ctx, out, status, configs, title, date, participant_copies, allow_identifiable, return_by, contact,

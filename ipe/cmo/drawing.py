@@ -24,10 +24,11 @@ _COLOURS = {"context": "#c6dbef", "mechanism": "#fdd0a2", "outcome": "#c7e9c0"}
 _HEADINGS = {"context": "Contexts", "mechanism": "Mechanisms", "outcome": "Outcomes"}
 COLUMN_GAP = 4.0  # inches between column centres
 BOX_WIDTH = 2.3  # inches
-ROW = 0.62  # inches between node centres
+ROW = 0.56  # inches between node centres
 LABEL_CHARS = 28
 FONT_PT = 9
 DEFAULT_MIN_SOURCES = 2
+LANE = 0.12  # inches between the context→outcome links that go round the mechanisms
 BYPASS = "#7b3294"  # context→outcome links, round the mechanisms
 
 
@@ -152,7 +153,7 @@ def draw(graph: nx.DiGraph, path, fmt: str = "png", min_sources: Optional[int] =
             elif kind_u == "context" and kind_v == "outcome":
                 side = "above" if (y1 + y2) / 2 >= 0 else "below"
                 lanes[side] += 1
-                lane = (mech_top + 0.18 * lanes[side]) if side == "above" else (mech_bottom - 0.18 * lanes[side])
+                lane = (mech_top + LANE * lanes[side]) if side == "above" else (mech_bottom - LANE * lanes[side])
                 a, b = x1 + half, x2 - half
                 left, right = COLUMN_GAP - half - 0.15, COLUMN_GAP + half + 0.15  # the mechanism column's sides
                 verts = [(a, y1), (a + 0.7, y1), (left - 0.5, lane), (left, lane), (right, lane), (right + 0.5, lane),
@@ -179,8 +180,8 @@ def draw(graph: nx.DiGraph, path, fmt: str = "png", min_sources: Optional[int] =
             ax.add_patch(box)
             label = textwrap.fill(str(shown.nodes[n].get("name") or n), LABEL_CHARS, max_lines=2, placeholder="…")
             ax.text(x, y, label, ha="center", va="center", fontsize=FONT_PT, zorder=3)
-        lowest = min([mech_bottom - 0.18 * (lanes["below"] + 1), bottom - ROW])
-        heading = max(top + ROW * 0.7, mech_top + 0.18 * lanes["above"] + 0.25)
+        lowest = min([mech_bottom - LANE * (lanes["below"] + 1), bottom - ROW])
+        heading = max(top + ROW * 0.7, mech_top + LANE * lanes["above"] + 0.25)
         for kind, x in TYPE_ORDER.items():
             ax.text(x * COLUMN_GAP, heading, _HEADINGS[kind], ha="center", va="bottom", fontsize=FONT_PT + 3,
                     fontweight="bold")

@@ -33,6 +33,8 @@ CHAR_CM = 0.17  # Arial 8 pt, an average character
 PAD_CM = 0.5  # the cell's left and right margins
 TRANSPOSE_ROWS = 8  # a matrix with at most this many rows and more columns than rows is shown turned round
 ROTATE_OVER = 8  # tables with more numeric columns than this get vertical headers on them
+ROTATED_LINE = 24  # characters of a vertical header on one line (4 cm); longer ones take two lines
+ROTATED_TWO_LINES = 1.05  # cm: the width of a column whose vertical header takes two lines
 ROW_LABEL_CM = 4.5
 LONG_TEXT = 60  # characters: a column whose cells average more than this is prose
 
@@ -122,6 +124,8 @@ def word_columns(view: pd.DataFrame) -> list[Column]:
             rotate = numeric_count > ROTATE_OVER
             chars = max(lengths + ([2] if rotate else [min(longest_word, 12)]))
             natural = minimum = chars * CHAR_CM + PAD_CM
+            if rotate and len(header) > ROTATED_LINE:
+                natural = minimum = max(natural, ROTATED_TWO_LINES)  # room for a long name on two lines
         else:
             rotate = False
             mean = sum(len(v) for v in values) / max(1, len(values))

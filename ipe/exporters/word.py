@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ipe.exporters import cell_text
-from ipe.exporters.layout import A4, CHAR_CM, MARGIN, PAD_CM, Part
+from ipe.exporters.layout import A4, CHAR_CM, MARGIN, PAD_CM, ROTATED_LINE, Part
 from ipe.zipfiles import FIXED_TIME, fix_zip_timestamps
 
 FONT = "Arial"
@@ -196,7 +196,9 @@ def add_table(document, view, part: Part, style: str = "Table Grid"):
             _rotate(cell)
     rotated = [c for c in columns if c.rotate]
     if rotated:
-        sub.height = Cm(max(len(c.header) for c in rotated) * CHAR_CM + PAD_CM)
+        longest = max(len(c.header) for c in rotated)
+        lines = 1 if longest <= ROTATED_LINE else 2
+        sub.height = Cm(min(longest / lines + 2, ROTATED_LINE + 4) * CHAR_CM + PAD_CM)
         sub.height_rule = WD_ROW_HEIGHT_RULE.AT_LEAST
     names = [c.name for c in columns]
     numeric = [c.numeric for c in columns]
