@@ -511,9 +511,19 @@ def read_manifest(path: Path) -> dict[Path, dict]:
 # -- import ----------------------------------------------------------------------------------------------------------
 
 
+def slug(text: str) -> str:
+    """``text`` lower-cased, each run of characters other than ``a-z`` and ``0-9`` made one hyphen, no hyphen at
+    either end: the form of every id ipe makes from a name.
+
+    >>> slug("Ashdown MASH: interview 3")
+    'ashdown-mash-interview-3'
+    """
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
 def source_id_for(path: Path) -> str:
-    """A source id from a file name: its stem, lower-cased, with runs of other characters made hyphens."""
-    return re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-") or "source"
+    """A source id from a file name: its stem as a :func:`slug`."""
+    return slug(path.stem) or "source"
 
 
 def collect_files(paths: Iterable[Path], manifest: Optional[dict], report: ImportReport) -> list[Path]:
@@ -586,7 +596,7 @@ def parse_csv_sources(path: Path, text_column: str, id_column: Optional[str], nl
         if not text:
             continue
         key = row[id_column] if id_column else str(line - 1)
-        sid = f"{stem}-{re.sub(r'[^a-z0-9]+', '-', key.lower()).strip('-')}"
+        sid = f"{stem}-{slug(key)}"
         if sid in seen:
             raise ManifestError(path, f"line {line}: duplicate id '{key}'")
         seen.add(sid)

@@ -14,13 +14,19 @@ class ProjectBusy(IpeError):
 
 
 class ProblemsError(IpeError):
-    """A file with several problems, all found before reporting; the message names the first and counts the rest."""
+    """A file with problems, all found before reporting; the message names the first and counts the rest.
+
+    Every error about a file's content is one of these, so a problem list is reported one way everywhere.
+
+    >>> str(ProblemsError("survey.csv", ["line 3: 'often' is not yes or no", "line 5: empty id"]))
+    "survey.csv: line 3: 'often' is not yes or no (and 1 more problems)"
+    """
 
     what = "problems"
 
     def __init__(self, path, problems):
         self.path = str(path)
-        self.problems = list(problems)
+        self.problems = [problems] if isinstance(problems, str) else list(problems)
         first = self.problems[0] if self.problems else "invalid file"
         more = f" (and {len(self.problems) - 1} more {self.what})" if len(self.problems) > 1 else ""
         super().__init__(f"{self.path}: {first}{more}")
@@ -30,17 +36,19 @@ class CodebookError(ProblemsError):
     """A codebook file is malformed; ``problems`` lists every problem found."""
 
 
-class SourceError(IpeError):
-    """A transcript or data file cannot be read or parsed."""
+class SourceError(ProblemsError):
+    """A transcript or data file cannot be read or parsed: one problem, or every problem found in it."""
 
-    def __init__(self, path, problem):
-        self.path = str(path)
-        self.problem = problem
-        super().__init__(f"{self.path}: {problem}")
+    @property
+    def problem(self) -> str:
+        """The first problem."""
+        return self.problems[0] if self.problems else "invalid file"
 
 
 class ManifestError(SourceError):
-    """A manifest CSV is malformed or names files that do not exist."""
+    """A manifest CSV (or a names or organisations list) is malformed or names files that do not exist."""
+
+    what = "rows"
 
 
 class CodingError(ProblemsError):

@@ -1,15 +1,18 @@
-"""A project's findings as ``ipe run`` and ``ipe tables`` write them: every evaluation table, and the CMO reports.
+"""A project's findings as ``ipe run``, ``ipe tables`` and ``ipe survey`` write them: every evaluation table, the
+CMO reports and the survey's.
 
-This module sits above :mod:`ipe.tables`, :mod:`ipe.cmo` and :mod:`ipe.workshop`, which know nothing of each
-other's tables.
+This module sits above :mod:`ipe.tables`, :mod:`ipe.cmo`, :mod:`ipe.survey` and :mod:`ipe.workshop`, which know
+nothing of each other's tables, and above the exporters that write them.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Optional
 
 from ipe import exporters, outputs
+from ipe import survey
 from ipe.appraisal import assess_project, current_codebook
 from ipe.captions import annotate
 from ipe.cmo import assessment_table, build_graph, cmo_table, links_table
@@ -28,7 +31,7 @@ from ipe.tables import (
 )
 from ipe.workshop import responses_table
 
-__all__ = ["all_tables", "write_cmo_reports"]
+__all__ = ["all_tables", "write_cmo_reports", "write_survey_reports", "run_survey"]
 
 
 def all_tables(store, codebook: Codebook, selection: Selection = DEFAULT, n_quotes: int = 2,
@@ -82,3 +85,29 @@ def write_cmo_reports(store, codebook: Codebook, out, window="turn", min_sources
     for suffix in ("graphml", "json", "png", "svg"):
         files.append(exporters.write_graph(graph, out / f"cmo-graph.{suffix}", suffix))
     return files
+
+
+def write_survey_reports(spec: survey.Spectrum, out_dir: str | os.PathLike) -> list[Path]:
+    """Write every survey table as CSV and the spectrum chart as PNG into ``out_dir``; return the paths."""
+    out_dir = outputs.make_folder(out_dir)
+    paths = []
+    for name, table in survey.spectrum_tables(spec).items():
+        paths += exporters.write("csv", {name: table}, out_dir / name)
+    paths.append(exporters.export("spectrum", spec, out_dir / "survey-spectrum.png"))
+    return paths
+
+
+def run_survey(store, folder: str | os.PathLike, out_dir: str | os.PathLike,
+               progress: Callable = lambda items, **kw: items, actor: Optional[str] = None) -> list[Path]:
+    """The survey step of ``ipe run``: if ``folder`` holds survey.csv and survey-map.yaml, import the survey,
+    link the map's ``case_links``, and write the tables and chart into ``out_dir``. Returns the paths written
+    (none when the folder has no survey)."""
+    folder = Path(folder)
+    survey_file, map_file = folder / survey.SURVEY_FILE, folder / survey.SURVEY_MAP
+    if not (survey_file.is_file() and map_file.is_file()):
+        return []
+    survey.import_survey(store, survey_file, map_file, actor=actor, progress=progress)
+    links = dict(survey.stored_map(store).case_links)
+    if links:
+        survey.link_cases(store, links, actor=actor)
+    return write_survey_reports(survey.spectrum(store), out_dir)

@@ -197,8 +197,7 @@ def read_names(path) -> list[tuple[str, str]]:
             continue
         out.append((row["name"], NAME_FILE_KINDS[kind]))
     if problems:
-        more = f" (and {len(problems) - 1} more rows)" if len(problems) > 1 else ""
-        raise ManifestError(path, problems[0] + more)
+        raise ManifestError(path, problems)
     return out
 
 
@@ -217,8 +216,7 @@ def read_orgs(path) -> list[tuple[str, str]]:
             continue
         out.append((name, ORG_FILE_KINDS.get(kind, kind)))
     if problems:
-        more = f" (and {len(problems) - 1} more rows)" if len(problems) > 1 else ""
-        raise ManifestError(path, problems[0] + more)
+        raise ManifestError(path, problems)
     return out
 
 

@@ -16,7 +16,6 @@ from ipe.agreement import coder_agreement
 from ipe.anonymise import pseudonymise_project
 from ipe.errors import IpeError
 from ipe.evaluate import evaluate
-from ipe.survey import run_survey
 from ipe.records import RELATIONS
 
 DEFAULT_CORPUS = Path("corpora/mash-sample")
@@ -171,7 +170,7 @@ def _run(corpus_dir, codebook, out, folder, jobs, anonymise, progress, result) -
         result.summary.append(f"Imported: {report.summary()} from {corpus_dir}")
         survey_dir = survey_folder(corpus_dir)
         if survey_dir is not None:
-            written = run_survey(store, survey_dir, out, progress=progress)
+            written = findings.run_survey(store, survey_dir, out, progress=progress)
             if written:
                 result.files += written
                 result.summary.append(f"Survey: spectrum table and chart from {survey_dir}")
@@ -231,8 +230,7 @@ def _run(corpus_dir, codebook, out, folder, jobs, anonymise, progress, result) -
             result.summary.append("No sense-check pack: no configuration is supported, partial or contested yet")
         items = rameses.appendix(store, cb, allow_identifiable=not anonymise)
         result.files += [rameses.save(items, out / f"rameses-appendix{suffix}") for suffix in (".md", ".docx")]
-        result.files.append(safe_outputs.produce(lambda staged: exporters.get("qdpx", "project").write(store, staged),
-                                            out / "project.qdpx"))
+        result.files.append(exporters.export("project", store, out / "project.qdpx"))
     result.files += exporters.write_report_tables(report_tables, out / "tables", ["xlsx", "md", "docx"])
     result.files += exporters.write_report_tables(report_tables, out / "tables", ["csv"])
     outputs["quote-bank"] = report_tables["quote-bank"]

@@ -9,7 +9,7 @@ import click
 import pandas as pd
 import pytest
 
-from ipe import project, survey
+from ipe import findings, project, survey
 from ipe.cli import IpeGroup, cli
 from ipe.cli.survey import survey as survey_group
 from ipe.errors import SourceError
@@ -275,8 +275,8 @@ def test_link_cases_sets_mash_model(imported, tmp_path):
 
 def test_tables_and_chart_are_byte_identical_across_runs(imported, tmp_path):
     spec = survey.spectrum(imported)
-    first = survey.write_outputs(spec, tmp_path / "one")
-    second = survey.write_outputs(survey.spectrum(imported), tmp_path / "two")
+    first = findings.write_survey_reports(spec, tmp_path / "one")
+    second = findings.write_survey_reports(survey.spectrum(imported), tmp_path / "two")
     assert [p.name for p in first] == [p.name for p in second]
     assert "survey-spectrum.png" in [p.name for p in first]
     for a, b in zip(first, second):
@@ -329,7 +329,7 @@ def test_cli_errors_are_one_line(survey_invoke, survey_files):
 
 def test_sample_survey_places_every_la_and_the_case_sites(store, tmp_path):
     out = tmp_path / "reports"
-    paths = survey.run_survey(store, SAMPLE, out)
+    paths = findings.run_survey(store, SAMPLE, out)
     assert out / "survey-spectrum.png" in paths and out / "survey-functions-by-model.csv" in paths
     spec = survey.spectrum(store)
     table = spec.table.set_index("la")
@@ -348,7 +348,7 @@ def test_sample_survey_places_every_la_and_the_case_sites(store, tmp_path):
     for la in ("LA008", "LA047", "LA091"):
         assert spec.answers.loc[la, "fn_early_help_planning"] == "no"
         assert "plan" in store.source(f"survey-{la.lower()}-ft-early-help").text
-    assert survey.run_survey(store, tmp_path, out) == []  # no survey in that folder
+    assert findings.run_survey(store, tmp_path, out) == []  # no survey in that folder
 
 
 def test_sample_generator_is_reproducible(tmp_path):

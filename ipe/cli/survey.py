@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import click
 
+from ipe import findings
 from ipe import project as lib
 from ipe import survey as survey_lib
 from ipe.cli import IpeGroup, progress_factory
@@ -83,7 +84,7 @@ def spectrum(ctx, thresholds, min_answered, out, links):
     if spec.unplaced:
         click.echo(f"Unplaced: {', '.join(spec.unplaced)}")
     if out:
-        paths = survey_lib.write_outputs(spec, out)
+        paths = findings.write_survey_reports(spec, out)
         click.echo(f"Wrote {len(paths)} files to {out}")
 
 

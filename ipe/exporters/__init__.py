@@ -20,7 +20,8 @@ from typing import Optional
 from ipe import outputs
 from ipe.errors import IpeError
 
-_MODULES = ("csv", "json", "md", "docx", "xlsx", "graphml", "gexf", "graphjson", "dot", "png", "svg", "qdc", "qdpx")
+_MODULES = ("csv", "json", "md", "docx", "xlsx", "graphml", "gexf", "graphjson", "dot", "png", "svg", "qdc", "qdpx",
+            "spectrum")
 
 
 def cell_text(value) -> str:
@@ -77,13 +78,19 @@ def write(fmt: str, tables: dict, target, title: str = "") -> list[Path]:
     return outputs.produce(lambda staged: exporter.write(tables, staged, title), target)
 
 
-def write_graph(graph, path, fmt: Optional[str] = None) -> Path:
-    """Write a CMO graph in ``fmt`` (a graph format; default: the file's suffix)."""
+def export(kind: str, data, path, fmt: Optional[str] = None) -> Path:
+    """Write ``data`` of a kind other than tables (a graph, a spectrum, a project) to ``path`` in ``fmt``
+    (default: the file's suffix)."""
     path = Path(path)
     fmt = (fmt or path.suffix.lstrip(".")).lower()
-    if fmt not in formats("graph"):
-        raise IpeError(f"unknown graph format '{fmt}' (choose from {', '.join(formats('graph'))})")
-    return outputs.produce(lambda staged: get(fmt, "graph").write(graph, staged), path)
+    if fmt not in formats(kind):
+        raise IpeError(f"unknown {kind} format '{fmt}' (choose from {', '.join(formats(kind))})")
+    return outputs.produce(lambda staged: get(fmt, kind).write(data, staged), path)
+
+
+def write_graph(graph, path, fmt: Optional[str] = None) -> Path:
+    """Write a CMO graph in ``fmt`` (a graph format; default: the file's suffix)."""
+    return export("graph", graph, path, fmt)
 
 
 README = "CSV-README"

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Optional
 
 from ipe import __version__
+from ipe.corpus import slug
 from ipe.errors import SourceError
 
 NS_PROJECT = "urn:QDA-XML:project:1.0"
@@ -109,8 +110,8 @@ def _timestamp(value: Optional[str]) -> str:
 
 
 def _slug(text: str, fallback: str) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower())
-    return slug.strip("-") or fallback
+    # Accents are folded first: other programs' names ("Café") keep their letters in the id.
+    return slug(unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()) or fallback
 
 
 def _unique(wanted: str, taken: set) -> str:

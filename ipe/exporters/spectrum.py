@@ -1,0 +1,51 @@
+"""The survey's spectrum chart (PNG): each local authority's score as a point, the three model bands shaded, the
+case-study sites labelled; byte-identical for one spectrum."""
+
+from pathlib import Path
+
+from ipe.survey.map import MODELS
+
+FORMAT = "png"
+SUFFIX = ".png"
+KIND = "spectrum"
+
+BAND_COLOURS = {MODELS[0]: "#f4c7c3", MODELS[1]: "#fce8b2", MODELS[2]: "#b7e1cd"}
+POINT_COLOURS = {MODELS[0]: "#c0392b", MODELS[1]: "#b7950b", MODELS[2]: "#1e8449"}
+
+
+def write(spec, path: Path) -> Path:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    path = Path(path)
+    low, high = spec.thresholds
+    fig = Figure(figsize=(9, 3.4), dpi=100)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot(1, 1, 1)
+    for model, (start, end) in zip(MODELS, ((0.0, low), (low, high), (high, 1.0))):
+        ax.axvspan(start, end, color=BAND_COLOURS[model], zorder=0, lw=0)
+        ax.text((start + end) / 2, 1.04, model, ha="center", va="bottom", fontsize=9)
+    placed = spec.table.dropna(subset=["score"]).sort_values(["score", "la"]).reset_index(drop=True)
+    # A deterministic jitter (golden-ratio sequence over the sorted LAs) keeps equal scores apart.
+    jitter = [0.1 + 0.8 * ((i * 0.6180339887) % 1.0) for i in range(len(placed))]
+    for model in MODELS:
+        mask = placed["model"] == model
+        ax.scatter(placed.loc[mask, "score"], [j for j, m in zip(jitter, mask) if m], s=18,
+                   color=POINT_COLOURS[model], edgecolor="white", linewidth=0.4, zorder=3)
+    for i, row in placed.iterrows():
+        if row["case"]:
+            right = row["score"] > 0.8
+            ax.annotate(f"{row['case']} ({row['la']})", (row["score"], jitter[i]), xytext=(-4 if right else 4, 6),
+                        textcoords="offset points", ha="right" if right else "left", fontsize=8, zorder=4)
+    ax.set_xlim(-0.02, 1.02)
+    ax.set_ylim(0, 1.15)
+    ax.set_yticks([])
+    ax.set_xlabel("needs-and-planning score (0 = risk assessment only, 1 = needs assessment and planning)")
+    unplaced = len(spec.table) - len(placed)
+    ax.set_title(f"MASH on the risk–needs spectrum: {len(placed)} local authorities placed, {unplaced} unplaced",
+                 fontsize=10, pad=18)
+    for side in ("left", "right", "top"):
+        ax.spines[side].set_visible(False)
+    fig.tight_layout()
+    fig.savefig(path, format="png", metadata={"Software": None})
+    return path
