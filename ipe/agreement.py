@@ -23,7 +23,7 @@ import numpy as np
 
 from ipe.corpus import read_csv_rows
 from ipe.errors import IpeError
-from ipe.units import corpus_presence
+from ipe.units import UNIT_KINDS, corpus_presence
 
 __all__ = [
     "cohen_kappa",
@@ -242,7 +242,7 @@ def _is_sequence(value) -> bool:
     return isinstance(value, Iterable) and not isinstance(value, (str, bytes))
 
 
-def _as_list(values) -> list:
+def _plain_list(values) -> list:
     # numpy scalars would leak numpy types into labels and error messages.
     return values.tolist() if isinstance(values, np.ndarray) else list(values)
 
@@ -251,10 +251,10 @@ def _coder_rows(data) -> list[list]:
     """Return `data` as lists of equal length, one per coder."""
     if not _is_sequence(data):
         raise ValueError("data must be a coders x units matrix: one list of codes per coder")
-    rows = _as_list(data)
+    rows = _plain_list(data)
     if not all(_is_sequence(row) for row in rows):
         raise ValueError("data must be a coders x units matrix: one list of codes per coder")
-    rows = [_as_list(row) for row in rows]
+    rows = [_plain_list(row) for row in rows]
     if len(rows) < 2:
         raise ValueError(f"agreement needs at least 2 coders; got {len(rows)}")
     lengths = sorted({len(row) for row in rows})
@@ -300,7 +300,7 @@ def _numeric_codes(rows: list[list], level: str) -> np.ndarray:
 def _coded_pairs(a, b) -> list[tuple]:
     if not (_is_sequence(a) and _is_sequence(b)):
         raise ValueError("cohen_kappa needs two sequences of labels, one per coder")
-    a, b = _as_list(a), _as_list(b)
+    a, b = _plain_list(a), _plain_list(b)
     if len(a) != len(b):
         raise ValueError(f"the two coders must code the same units; got {len(a)} and {len(b)} labels")
     pairs = [(x, y) for x, y in zip(a, b) if not (_is_missing(x) or _is_missing(y))]
@@ -354,7 +354,6 @@ def _count_table(counts) -> np.ndarray:
 # A coder's assignment is the set of sources they coded at all: in a source outside it the coder's value is
 # missing, not "absent", so it neither agrees nor disagrees.
 
-AGREEMENT_UNITS = ("sentence", "turn", "character", "segment")
 AGREEMENT_COLUMNS = [
     "code", "units", "prevalence", "percent_agreement", "cohen_kappa", "fleiss_kappa", "krippendorff_alpha",
 ]
@@ -410,8 +409,8 @@ def coder_agreement(store, coders: list, unit: str = "sentence", codes: Optional
 
     if len(coders) < 2:
         raise ValueError("give at least two coders")
-    if unit not in AGREEMENT_UNITS:
-        raise ValueError(f"unit must be one of {', '.join(AGREEMENT_UNITS)}")
+    if unit not in UNIT_KINDS:
+        raise ValueError(f"unit must be one of {', '.join(UNIT_KINDS)}")
     known = store.coders()
     missing = [c for c in coders if c not in known]
     if missing:

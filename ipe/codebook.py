@@ -211,7 +211,7 @@ def _validate_code(cid: str, raw: dict, by_id: dict) -> list[str]:
     colour = raw.get("colour")
     if colour is not None and not (isinstance(colour, str) and COLOUR_RE.match(colour)):
         out.append(f"{cid}.colour: '{colour}' is not #RRGGBB")
-    for other in _as_list(raw.get("contradicts")):
+    for other in _one_or_many(raw.get("contradicts")):
         if other not in by_id:
             out.append(f"{cid}.contradicts: unknown code '{other}'")
     rules = raw.get("rules")
@@ -239,7 +239,8 @@ def _validate_code(cid: str, raw: dict, by_id: dict) -> list[str]:
     return out
 
 
-def _as_list(value) -> list:
+def _one_or_many(value) -> list:
+    """A YAML value given as one item or as a list of them, as a list."""
     if value is None:
         return []
     return [value] if isinstance(value, str) else list(value) if isinstance(value, list) else [value]

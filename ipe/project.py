@@ -13,10 +13,9 @@ from ipe import corpus, evidence, outputs
 from ipe.coding import code_turns, coding_pipeline, locate_quote, reanchor
 from ipe.corpus import ImportReport, read_csv_rows
 from ipe.errors import CodingError, IpeError, NotFound, ProjectError
-from ipe.records import Codebook, Coding
+from ipe.records import AUTO_CODER, Codebook, Coding
 from ipe.store import Store, attributes_digest, default_actor, resolve_project
 
-AUTO_CODER = "auto"
 MEMO_KINDS = ("source", "turn", "code", "coding", "configuration", "cell", "project")
 
 

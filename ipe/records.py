@@ -10,6 +10,9 @@ MECHANISM_KINDS = ("resource", "response")
 UNITS = ("sentence", "turn")
 
 
+# The auto-coder's coder name; a coder of this name is always of kind "auto".
+AUTO_CODER = "auto"
+
 @dataclass(frozen=True)
 class Rules:
     """Auto-coding rules of one code."""

@@ -9,6 +9,7 @@ from ipe import exporters
 from ipe import project as lib
 from ipe.cli import cli, echo_table
 from ipe.errors import IpeError
+from ipe.units import UNIT_KINDS
 
 
 class DefaultCommandGroup(click.Group):
@@ -29,7 +30,7 @@ def agree():
 
 @agree.command("coders")
 @click.argument("coders", nargs=-1, required=True)
-@click.option("--unit", type=click.Choice(agreement.AGREEMENT_UNITS), default="sentence", show_default=True)
+@click.option("--unit", type=click.Choice(UNIT_KINDS), default="sentence", show_default=True)
 @click.option("--codes", "codes", multiple=True, help="Only these codes (repeatable).")
 @click.option("--sources", "sources", multiple=True, help="Only these sources (repeatable).")
 @click.option("--disagreements", type=click.Path(dir_okay=False), help="Write each disagreement to this CSV.")

@@ -13,6 +13,7 @@ from typing import Optional
 from ipe import __version__
 from ipe.corpus import slug
 from ipe.errors import SourceError
+from ipe.records import AUTO_CODER  # noqa: F401 - a REFI user of this name stays an auto coder
 
 NS_PROJECT = "urn:QDA-XML:project:1.0"
 NS_CODEBOOK = "urn:QDA-XML:codebook:1.0"
@@ -20,7 +21,6 @@ GUID_NAMESPACE = uuid.UUID("5b0e6c1e-3f7a-5d2c-9a41-7e8d2b6f0c13")
 FIXED_TIMESTAMP = "2000-01-01T00:00:00Z"
 ORIGIN = f"ipe {__version__}"
 DEFAULT_USER = "refi-import"
-AUTO_CODER = "auto"  # ipe's auto-coder: a user of this name stays an auto coder
 META_NAME = "refi project name"
 NAME_CHARS = 100
 DEFAULT_INCLUDE = "Imported from REFI-QDA: see the description."
