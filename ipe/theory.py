@@ -33,6 +33,11 @@ def _statement_changes(store) -> list[TheoryRevision]:
     return [r for r in store.theory_revisions() if r.theory_version is not None]
 
 
+def newest_version(store) -> int:
+    """The project's newest theory version number."""
+    return store.theory_version()
+
+
 def current(store, codebook: Codebook, version: Optional[int] = None) -> tuple:
     """The configurations of the theory at ``version`` (default: the newest), in codebook then revision order.
 

@@ -132,3 +132,31 @@ def test_python_m_ipe_runs():
 
     result = subprocess.run([sys.executable, "-m", "ipe", "--version"], capture_output=True, text=True)
     assert result.returncode == 0 and result.stdout.startswith("ipe, version")
+
+
+def test_top_level_help_is_known_without_loading_the_commands():
+    """``COMMANDS`` holds each command's help so ``ipe --help`` imports nothing; it must say what the command says."""
+    import click
+
+    from ipe.cli import COMMANDS, cli
+
+    ctx = click.Context(cli)
+    for name, (_, help_text) in COMMANDS.items():
+        command = cli.get_command(ctx, name)
+        for limit in (45, 80, 300):
+            assert click.Command(name, help=help_text).get_short_help_str(limit) == command.get_short_help_str(limit), name
+    assert sorted(cli.commands) == sorted(COMMANDS)
+
+
+def test_version_and_help_load_no_command_and_no_spacy():
+    import subprocess
+    import sys
+
+    code = ("import sys; from ipe.cli import main; sys.argv = ['ipe', '--help']\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\n"
+            "loaded = sorted(m for m in sys.modules if m.startswith(('spacy', 'pandas', 'ipe.cli.', 'ipe.project')))\n"
+            "print('LOADED', loaded)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "LOADED []"
+    assert "Commands:" in result.stdout and "  theory " in result.stdout

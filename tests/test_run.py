@@ -76,3 +76,19 @@ def test_run_without_a_corpus_is_one_line(tmp_path, runner, monkeypatch):
     assert result.exit_code == 1
     assert result.output == ("Error: no corpus folder given and corpora/mash-sample not found "
                              "(run from the ipe checkout, or name one)\n")
+
+
+@pytest.mark.parametrize("how", ["option", "environment"])
+def test_run_uses_the_global_project(corpus, mini_codebook, tmp_path, runner, how):
+    from ipe.cli import cli
+    from ipe.store import STORE_NAME
+
+    folder, out = tmp_path / "team-project", tmp_path / "out"
+    args = ["run", str(corpus), "--codebook", str(mini_codebook), "--out", str(out), "--quiet", "--no-anonymise"]
+    if how == "option":
+        result = runner.invoke(cli, ["--project", str(folder), *args])
+    else:
+        result = runner.invoke(cli, args, env={"IPE_PROJECT": str(folder)})
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[0].split() == ["Project:", str(folder)]
+    assert (folder / STORE_NAME).is_file() and not (out / "project").exists()

@@ -3,12 +3,47 @@
 from __future__ import annotations
 
 import functools
+import importlib
 import sys
 
 import click
 
-from ipe import __version__
+from ipe import __version__, outputs
 from ipe.errors import IpeError
+
+# Each top-level command: the modules that define it (the first registers it on ``cli``, or holds it as an
+# attribute of the same name), and the first paragraph of its help, so ``ipe --help`` and ``ipe --version`` answer
+# without importing spaCy and the rest (a test checks these against the commands' own help).
+COMMANDS = {
+    "agree": (("ipe.cli.agree",), "Intercoder agreement: 'ipe agree CODER_A CODER_B ...' or 'ipe agree matrix FILE.csv'."),
+    "anonymise": (("ipe.cli.anonymise",), "Replace names, contact details and other identifiers in every source with pseudonyms."),
+    "audit": (("ipe.cli.project",), "Show the audit log: who changed what, when."),
+    "backup": (("ipe.cli.project",), "Write a consistent copy of the project store into DIRECTORY (SQLite's backup API)."),
+    "cmo": (("ipe.cli.cmo", "ipe.cli.evidence"), "Context-mechanism-outcome configurations as an evidence-linked graph, tested against the theory."),
+    "code": (("ipe.cli.coding",), "Auto-code every source against the codebook's rules."),
+    "codebook": (("ipe.cli.codebook",), "Validate, show and export programme-theory codebooks."),
+    "codes": (("ipe.cli.coding",), "Counts per code (segments, sources, cases), listing codes never coded too."),
+    "codings": (("ipe.cli.coding",), "Import and export human codings."),
+    "evaluate": (("ipe.cli.coding",), "Precision, recall and F1 of the auto-coder against a gold coder, per code and overall."),
+    "import": (("ipe.cli.project",), "Import transcripts (.txt .md .docx .vtt .srt, folders, or a CSV of answers)."),
+    "init": (("ipe.cli.project",), "Create a project folder with an empty store (owner-only permissions)."),
+    "memo": (("ipe.cli.coding",), "Write and list memos."),
+    "pack": (("ipe.cli.workshop",), "Build workshop sense-check packs and read completed ones back."),
+    "refi": (("ipe.cli.refi",), "Exchange projects and codebooks with NVivo, ATLAS.ti, MAXQDA and other REFI-QDA tools."),
+    "report": (("ipe.cli.report",), "Reports written from the whole project."),
+    "review": (("ipe.cli.coding",), "Review auto-coding: export a sheet, mark accept/reject, apply it."),
+    "run": (("ipe.cli.project",), "Run the main job: import, place gold codings, pseudonymise, auto-code, and write every report."),
+    "search": (("ipe.cli.semantic",), "The project's sentences nearest a query, ranked, with source, speaker, turn and reference."),
+    "segments": (("ipe.cli.coding",), "The quote bank: coded segments with source, case, role, speaker, turn, offsets, code path and coder."),
+    "serve": (("ipe.cli.serve",), "Code transcripts in the browser: the workbench over this project, on loopback, offline."),
+    "show": (("ipe.cli.project",), "Show a source turn by turn, with speakers and roles."),
+    "source": (("ipe.cli.project",), "Manage single sources."),
+    "sources": (("ipe.cli.project",), "List sources with word, turn and sentence counts and their attributes."),
+    "survey": (("ipe.cli.survey",), "The broad phase: a national survey of MASH placed on the risk↔needs spectrum."),
+    "suggest": (("ipe.cli.semantic",), "Learn each code from human coding and suggest it in the documents those coders have not coded."),
+    "tables": (("ipe.cli.tables",), "Write the evaluation tables: frequencies, framework matrices, RQ map, co-occurrence, quote bank, ..."),
+    "theory": (("ipe.cli.theory",), "The programme theory's versions: the codebook's configurations, then every revision made in the project."),
+}
 
 
 class IpeGroup(click.Group):
@@ -21,6 +56,38 @@ class IpeGroup(click.Group):
             raise click.ClickException(" ".join(str(exc).split())) from None
         except KeyboardInterrupt:
             raise click.ClickException("interrupted; nothing from this command was saved") from None
+
+
+class LazyGroup(IpeGroup):
+    """The top-level group: a command's modules are imported only when that command is used (see ``COMMANDS``)."""
+
+    def list_commands(self, ctx):
+        return sorted(set(super().list_commands(ctx)) | set(COMMANDS))
+
+    def get_command(self, ctx, name):
+        if name not in self.commands and name in COMMANDS:
+            modules, _ = COMMANDS[name]
+            loaded = [importlib.import_module(m) for m in modules]
+            if name not in self.commands:
+                self.add_command(getattr(loaded[0], name))
+        return super().get_command(ctx, name)
+
+    def format_commands(self, ctx, formatter):
+        names = self.list_commands(ctx)
+        if not names:
+            return
+        limit = formatter.width - 6 - max(len(n) for n in names)
+        rows = []
+        for name in names:
+            if name in COMMANDS and name not in self.commands:
+                rows.append((name, click.Command(name, help=COMMANDS[name][1]).get_short_help_str(limit)))
+            else:
+                command = self.get_command(ctx, name)
+                if command is not None and not command.hidden:
+                    rows.append((name, command.get_short_help_str(limit)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
 
 
 def progress_factory(quiet: bool):
@@ -75,7 +142,7 @@ def echo_table(table, fmt: str = "table") -> None:
         click.echo(table.to_string(index=False, max_colwidth=80))
 
 
-@click.group(cls=IpeGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="ipe")
 @click.option("--project", "-p", envvar="IPE_PROJECT", default=".", show_default=True,
               type=click.Path(file_okay=False), help="Project folder (or set IPE_PROJECT).")
@@ -90,8 +157,6 @@ def cli(ctx, project, team_outputs):
 
         ipe run
     """
-    from ipe import outputs
-
     ctx.ensure_object(dict)
     ctx.obj["project"] = project
     if team_outputs:
@@ -100,24 +165,3 @@ def cli(ctx, project, team_outputs):
 
 def main() -> None:
     cli(prog_name="ipe")
-
-
-from ipe.cli import agree as _agree  # noqa: E402,F401  (each module registers its commands on ``cli``)
-from ipe.cli import anonymise as _anonymise  # noqa: E402,F401
-from ipe.cli import cmo as _cmo  # noqa: E402,F401
-from ipe.cli import evidence as _evidence  # noqa: E402,F401
-from ipe.cli import codebook as _codebook  # noqa: E402,F401
-from ipe.cli import coding as _coding  # noqa: E402,F401
-from ipe.cli import project as _project  # noqa: E402,F401
-from ipe.cli import report as _report  # noqa: E402,F401
-from ipe.cli import semantic as _semantic  # noqa: E402,F401
-from ipe.cli import serve as _serve  # noqa: E402,F401
-from ipe.cli import tables as _tables  # noqa: E402,F401
-from ipe.cli import theory as _theory  # noqa: E402,F401
-from ipe.cli import workshop as _workshop  # noqa: E402,F401
-from ipe.cli.survey import survey as _survey  # noqa: E402
-
-cli.add_command(_survey)
-from ipe.cli.refi import refi as _refi  # noqa: E402
-
-cli.add_command(_refi)

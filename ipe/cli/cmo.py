@@ -7,6 +7,7 @@ import click
 import pandas as pd
 
 from ipe import cmo as graphs
+from ipe import evidence as lib_evidence
 from ipe import exporters
 from ipe import project as lib
 from ipe.cli import cli, echo_table, selection_options
@@ -135,8 +136,6 @@ def evidence(ctx, target, window, selection, fmt):
 
         ipe cmo evidence "ctx-relationships->mech-trust" --window sentence
     """
-    from ipe import evidence as lib_evidence
-
     with lib.open_store(ctx.obj["project"]) as store:
         _, book = lib.current_codebook(store)
         if "->" not in target:

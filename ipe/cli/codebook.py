@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from ipe import codebook as lib
-from ipe import exporters
+from ipe import exporters, project
 from ipe.cli import cli
 from ipe.errors import CodebookError
 
@@ -77,8 +77,6 @@ def rename(ctx, old, new, name, out):
 
         ipe codebook rename mech-trust mech-mutual-trust --out codebooks/mine.yaml
     """
-    from ipe import project
-
     with project.open_store(ctx.obj["project"]) as store:
         version, moved = project.change_code(store, old, new, merge=False, name=name, out=out)
     click.echo(f"Codebook version {version}: renamed {old} to {new}; {moved} codings moved")
@@ -96,8 +94,6 @@ def merge(ctx, source_code, target_code, out):
 
         ipe codebook merge ctx-hub-demand ctx-capacity-wider-services
     """
-    from ipe import project
-
     with project.open_store(ctx.obj["project"]) as store:
         version, moved = project.change_code(store, source_code, target_code, merge=True, out=out)
     click.echo(f"Codebook version {version}: merged {source_code} into {target_code}; {moved} codings moved")

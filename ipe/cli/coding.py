@@ -5,9 +5,11 @@ from __future__ import annotations
 import click
 
 from ipe import exporters
+from ipe import listings
 from ipe import project as lib
 from ipe import tables
 from ipe.cli import cli, echo_table, format_option, progress_factory
+from ipe.evaluate import evaluate as run_evaluation
 from ipe.records import CODE_TYPES
 
 
@@ -176,12 +178,9 @@ def memo_list(ctx, fmt):
 
         ipe memo list
     """
-    import pandas as pd
-
     with lib.open_store(ctx.obj["project"]) as store:
-        memos = store.memos()
-    echo_table(pd.DataFrame([m.__dict__ for m in memos],
-                            columns=["id", "target_kind", "target", "author", "text", "created_at"]), fmt)
+        table = listings.memos_table(store)
+    echo_table(table, fmt)
 
 
 @cli.command()
@@ -261,8 +260,6 @@ def evaluate(ctx, gold, auto, unit, sources, cv_coder, lexical_only, quiet, fmt)
         return
     if not gold:
         raise click.UsageError("give --gold CODER (or --cv CODER for a learning curve)")
-    from ipe.evaluate import evaluate as run_evaluation
-
     with lib.open_store(ctx.obj["project"]) as store:
         table = run_evaluation(store, auto, gold, unit, sources=list(sources) or None)
     echo_table(table, fmt)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
+from ipe import listings
 from ipe import project as lib
+from ipe import run as runner
 from ipe.cli import cli, echo_table, format_option, progress_factory
-from ipe.store import STORE_NAME
 
 
 @cli.command()
@@ -61,12 +60,8 @@ def sources(ctx, fmt):
 
         ipe sources --format csv
     """
-    import pandas as pd
-
     with lib.open_store(ctx.obj["project"]) as store:
-        rows = store.source_summaries()
-    table = pd.DataFrame([{**{k: v for k, v in r.items() if k != "attributes"},
-                           **{k: r["attributes"].get(k, "") for k in ("case", "role", "data_type")}} for r in rows])
+        table = listings.sources_table(store)
     echo_table(table, fmt)
 
 
@@ -81,7 +76,7 @@ def show(ctx, source):
         ipe show ash-int-01
     """
     with lib.open_store(ctx.obj["project"]) as store:
-        src = store.source(source)
+        src = listings.source(store, source)
     attrs = ", ".join(f"{k}={v}" for k, v in sorted(src.attributes.items()))
     click.echo(f"{src.id}  ({src.name}, {src.word_count} words, {len(src.turns)} turns)  {attrs}")
     for t in src.turns:
@@ -123,7 +118,7 @@ def backup(ctx, directory):
         ipe backup /media/encrypted/ipe-backup
     """
     with lib.open_store(ctx.obj["project"]) as store:
-        path = store.backup(Path(directory) / STORE_NAME)
+        path = listings.backup(store, directory)
     click.echo(f"Backup written to {path}")
 
 
@@ -138,7 +133,7 @@ def audit(ctx, last):
         ipe audit --last 5
     """
     with lib.open_store(ctx.obj["project"]) as store:
-        for e in store.audit_log(last):
+        for e in listings.audit_log(store, last):
             click.echo(f"{e.at}  {e.actor}  {e.action}  {e.detail}")
 
 
@@ -146,22 +141,22 @@ def audit(ctx, last):
 @click.argument("corpus_dir", required=False, type=click.Path(exists=True, file_okay=False))
 @click.option("--codebook", type=click.Path(exists=True, dir_okay=False), help="Default: codebooks/mash-programme-theory.yaml")
 @click.option("--out", type=click.Path(file_okay=False), default="reports", show_default=True, help="Where outputs go.")
-@click.option("--project", "run_project", type=click.Path(file_okay=False), help="Project folder (default: OUT/project).")
 @click.option("--jobs", type=int, default=1, show_default=True, help="Processes for auto-coding.")
 @click.option("--no-anonymise", is_flag=True, help="Skip pseudonymisation (outputs then quote identifiable text).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
-def run(corpus_dir, codebook, out, run_project, jobs, no_anonymise, quiet):
+@click.pass_context
+def run(ctx, corpus_dir, codebook, out, jobs, no_anonymise, quiet):
     """Run the main job: import, place gold codings, pseudonymise, auto-code, and write every report.
 
-    With no arguments it runs on corpora/mash-sample with codebooks/mash-programme-theory.yaml.
+    With no arguments it runs on corpora/mash-sample with codebooks/mash-programme-theory.yaml. The project is
+    the one given by 'ipe --project DIR' or IPE_PROJECT; without either, OUT/project.
 
     Example:
 
         ipe run corpora/mash-sample --out reports
     """
-    from ipe import run as runner
-
-    result = runner.run(corpus_dir, codebook, out, run_project, jobs=jobs, anonymise=not no_anonymise,
-                        progress=progress_factory(quiet))
+    given = ctx.find_root().get_parameter_source("project") is not click.core.ParameterSource.DEFAULT
+    result = runner.run(corpus_dir, codebook, out, ctx.obj["project"] if given else None, jobs=jobs,
+                        anonymise=not no_anonymise, progress=progress_factory(quiet))
     for line in result.lines():
         click.echo(line, err=line.startswith("Warning:"))

@@ -7,6 +7,7 @@ import pandas as pd
 
 from ipe import project as lib
 from ipe import theory as lib_theory
+from ipe import workshop
 from ipe.cli import cli, echo_table, format_option
 from ipe.records import Configuration
 
@@ -39,8 +40,6 @@ def status(ctx, fmt):
 
         ipe theory status
     """
-    from ipe import workshop
-
     with lib.open_store(ctx.obj["project"]) as store:
         _, cb = lib.current_codebook(store)
         table = workshop.theory_status(store, cb)
@@ -62,7 +61,7 @@ def show(ctx, version, fmt):
         _, book = lib.current_codebook(store)
         configs = lib_theory.current(store, book, version)
         versions = lib_theory.config_versions(store, book)
-        newest = store.theory_version()
+        newest = lib_theory.newest_version(store)
     rows = [{"id": t.id, "version": versions.get(t.id, 1), "context": t.context,
              "mechanism": t.mechanism or f"{t.resource} + {t.response}", "outcome": t.outcome,
              "chain_from": t.chain_from or "", "statement": t.statement} for t in configs]
