@@ -8,6 +8,7 @@ from starlette.requests import Request
 
 from ipe import agreement as lib_agreement
 from ipe.errors import IpeError
+from ipe.units import UNIT_KINDS
 from ipe.web.views import common
 
 SHOWN_DISAGREEMENTS = 400
@@ -33,5 +34,5 @@ def page(request: Request):
             total = len(disagreements)
             diffs = disagreements.head(SHOWN_DISAGREEMENTS).to_dict("records")
     return common.render(request, "agreement.html", text_state=state, coders=human, chosen=chosen, unit=unit,
-                         units=lib_agreement.AGREEMENT_UNITS, rows=rows, diffs=diffs, total=total,
+                         units=UNIT_KINDS, rows=rows, diffs=diffs, total=total,
                          shown=SHOWN_DISAGREEMENTS)
