@@ -49,7 +49,7 @@ def graph_picture(graph, codebook, min_sources: int = 2, min_cases: int = 2) -> 
         sx, sy, ex, ey = x1 + NODE_W / 2, y1 + NODE_H / 2, x2 - NODE_W / 2, y2 + NODE_H / 2
         mid = (sx + ex) / 2
         placed.append({"src": s, "dst": d, "path": f"M{sx:.0f},{sy:.0f} C{mid:.0f},{sy:.0f} {mid:.0f},{ey:.0f} {ex:.0f},{ey:.0f}",
-                       "width": min(6.0, 1.0 + data.get("segments", 0) / 10), "hypothesised": (s, d) in named,
+                       "width": min(4.0, 0.8 + data.get("segments", 0) / 25), "hypothesised": (s, d) in named,
                        "segments": data.get("segments", 0), "sources": data.get("sources", 0),
                        "cases": data.get("cases", 0)})
     height = TOP + max((len(m) for m in rows.values()), default=1) * ROW_H + 10
