@@ -128,3 +128,13 @@ def test_layout_is_deterministic(tmp_path):
     first = exporters.write_report_tables(_tables(), tmp_path / "a", ["docx", "xlsx"])
     second = exporters.write_report_tables(_tables(), tmp_path / "b", ["docx", "xlsx"])
     assert [p.read_bytes() for p in first] == [p.read_bytes() for p in second]
+
+
+def test_a_wide_prose_table_is_split_with_its_ids_and_every_part_fits():
+    wide = pd.DataFrame({"id": ["CMO-01", "CMO-02"],
+                         **{f"text {i}": ["A statement that runs on for a good many words, as statements do. " * 2] * 2
+                            for i in range(14)}})
+    parts = layout.plan(layout.word_view(wide))
+    assert len(parts) >= 2 and all(p.columns[0].header == "id" for p in parts)
+    assert all(sum(c.width for c in p.columns) <= layout.LANDSCAPE_WIDTH + 1e-6 for p in parts)
+    assert sorted(c.header for p in parts for c in p.columns[1:]) == sorted(wide.columns[1:])

@@ -159,6 +159,10 @@ def _fit(columns: list[Column], page: float) -> None:
         slack = sum(c.width - c.minimum for c in shrinkable)
         for c in shrinkable:
             c.width -= min(c.width - c.minimum, over * (c.width - c.minimum) / slack)
+    total = sum(c.width for c in columns)
+    if total > page:  # the minimums alone are too wide: every column gives way, so the table stays on the page
+        for c in columns:
+            c.width *= page / total
 
 
 def _groups(columns: list[Column]) -> list[list[Column]]:
@@ -180,11 +184,11 @@ def plan(view: pd.DataFrame) -> list[Part]:
         _fit(columns, PORTRAIT_WIDTH)
         return [Part(columns, landscape=False)]
     matrix = sum(c.numeric for c in columns) > ROTATE_OVER
-    if sum(c.minimum for c in columns) <= LANDSCAPE_WIDTH or not matrix:
-        if sum(c.minimum for c in columns) > LANDSCAPE_WIDTH:
-            # Prose tables stay whole, their text columns narrower than comfortable rather than split from their ids.
-            for c in columns:
-                c.minimum = max(1.2, c.minimum * 0.6)
+    if sum(c.minimum for c in columns) > LANDSCAPE_WIDTH and not matrix:
+        # A prose table rather has narrower text columns than be split from its ids; split only when it must.
+        for c in columns:
+            c.minimum = max(1.2, c.minimum * 0.6)
+    if sum(c.minimum for c in columns) <= LANDSCAPE_WIDTH:
         _fit(columns, LANDSCAPE_WIDTH)
         return [Part(columns, landscape=True)]
     index, rest = columns[:1], columns[1:]
