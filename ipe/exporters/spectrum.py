@@ -1,5 +1,5 @@
 """The survey's spectrum chart (PNG): each local authority's score as a point, the three model bands shaded, the
-case-study sites labelled; byte-identical for one spectrum."""
+case-study sites' own dots ringed and labelled below the strip; byte-identical for one spectrum."""
 
 from pathlib import Path
 
@@ -19,7 +19,7 @@ def write(spec, path: Path) -> Path:
 
     path = Path(path)
     low, high = spec.thresholds
-    fig = Figure(figsize=(9, 3.4), dpi=100)
+    fig = Figure(figsize=(9, 3.8), dpi=100)
     FigureCanvasAgg(fig)
     ax = fig.add_subplot(1, 1, 1)
     for model, (start, end) in zip(MODELS, ((0.0, low), (low, high), (high, 1.0))):
@@ -32,15 +32,24 @@ def write(spec, path: Path) -> Path:
         mask = placed["model"] == model
         ax.scatter(placed.loc[mask, "score"], [j for j, m in zip(jitter, mask) if m], s=18,
                    color=POINT_COLOURS[model], edgecolor="white", linewidth=0.4, zorder=3)
-    for i, row in placed.iterrows():
-        if row["case"]:
-            right = row["score"] > 0.8
-            ax.annotate(f"{row['case']} ({row['la']})", (row["score"], jitter[i]), xytext=(-4 if right else 4, 6),
-                        textcoords="offset points", ha="right" if right else "left", fontsize=8, zorder=4)
+    # Each case-study authority's own dot is ringed, and its label sits below the strip, joined to the dot by a
+    # line, so a label never covers another authority's dot.
+    cases = sorted(((row["score"], i, row) for i, row in placed.iterrows() if row["case"]), key=lambda t: t[:2])
+    spots: list = []
+    for score, _, _ in cases:  # under its dot, but at least 0.16 from the label before
+        spots.append(max(score, spots[-1] + 0.16) if spots else score)
+    shift = max(0.0, spots[-1] - 0.97) if spots else 0.0
+    for (score, i, row), x in zip(cases, spots):
+        ax.scatter([score], [jitter[i]], s=110, facecolor="none", edgecolor="black", linewidth=1.4, zorder=4)
+        ax.annotate(f"{row['case']} ({row['la']})", (score, jitter[i]), xytext=(x - shift, -0.1),
+                    textcoords=ax.get_xaxis_transform(), ha="center", va="top", fontsize=8, fontweight="bold",
+                    zorder=5, arrowprops=dict(arrowstyle="-", color="black", lw=0.6, shrinkA=0, shrinkB=5))
     ax.set_xlim(-0.02, 1.02)
     ax.set_ylim(0, 1.15)
     ax.set_yticks([])
-    ax.set_xlabel("needs-and-planning score (0 = risk assessment only, 1 = needs assessment and planning)")
+    ax.set_xlabel("needs-and-planning score (0 = risk assessment only, 1 = needs assessment and planning)",
+                  labelpad=18)
+    ax.xaxis.set_ticks_position("none")
     unplaced = len(spec.table) - len(placed)
     ax.set_title(f"MASH on the risk–needs spectrum: {len(placed)} local authorities placed, {unplaced} unplaced",
                  fontsize=10, pad=18)

@@ -21,7 +21,7 @@ WRAP_OVER = 50  # characters: wider text wraps inside a column this wide
 NUMBER_WIDTH = 7  # characters, for a matrix column whose header stands on end
 LINE_POINTS = 12.75  # one line of 11 pt text
 CM_PER_CHAR = 0.21  # Excel's width unit (one 11 pt digit) on paper
-MIN_SCALE = 0.6  # below this, a sheet prints on more pages across rather than smaller
+MIN_SCALE = 0.55  # below this, a sheet prints on more pages across rather than smaller
 
 
 def _sheet_name(name: str, used: set) -> str:
