@@ -151,8 +151,9 @@ def required_values(pattern: list[dict]) -> tuple:
     (``{"LOWER": "share"}`` or ``{"LEMMA": {"IN": [...]}}``); a token with no such value adds no requirement.
     An empty result means the pattern must always run.
 
-    >>> required_values([{"LEMMA": "share"}, {"OP": "?"}, {"LOWER": {"IN": ["info", "information"]}}])
-    (('LEMMA', frozenset({'share'})), ('LOWER', frozenset({'info', 'information'})))
+    >>> [(attr, sorted(values)) for attr, values in
+    ...  required_values([{"LEMMA": "share"}, {"OP": "?"}, {"LOWER": {"IN": ["info", "information"]}}])]
+    [('LEMMA', ['share']), ('LOWER', ['info', 'information'])]
     """
     needs = []
     for token in pattern:

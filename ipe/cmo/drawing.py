@@ -111,8 +111,13 @@ def draw(graph: nx.DiGraph, path, fmt: str = "png", min_sources: Optional[int] =
 
     Examples
     --------
-    >>> draw(graph, "cmo.svg", fmt="svg", min_sources=3)  # doctest: +SKIP
-    PosixPath('cmo.svg')
+    >>> import tempfile
+    >>> graph = nx.DiGraph()
+    >>> graph.add_node("ctx", type="context", name="Co-location"); graph.add_node("out", type="outcome", name="Timely")
+    >>> graph.add_edge("ctx", "out", segments=2, sources=2, hypothesised=True)
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> draw(graph, folder / "a.svg", fmt="svg").read_bytes() == draw(graph, folder / "b.svg", fmt="svg").read_bytes()
+    True
     """
     if fmt not in ("png", "svg"):
         raise IpeError(f"cannot draw to '{fmt}' (use png or svg)")

@@ -39,12 +39,17 @@ def flat_copy(graph: nx.DiGraph, gexf: bool = False) -> nx.DiGraph:
 
 
 def read_graph(path, fmt: Optional[str] = None) -> nx.DiGraph:
-    """Read a graph written by :func:`export` as GraphML, GEXF or JSON, list attributes restored.
+    """Read a graph written by :func:`ipe.exporters.write_graph` as GraphML, GEXF or JSON, list attributes restored.
 
     Examples
     --------
-    >>> read_graph("cmo.graphml").edges["ctx-relationships", "mech-trust"]["evidence"]  # doctest: +SKIP
-    ['colon:50-92', 'colon:93-122']
+    >>> import tempfile
+    >>> from ipe import exporters
+    >>> graph = nx.DiGraph()
+    >>> graph.add_edge("ctx", "mech", evidence=["s1:0-9", "s1:10-20"], sources=1)
+    >>> path = exporters.write_graph(graph, Path(tempfile.mkdtemp()) / "cmo.graphml")
+    >>> read_graph(path).edges["ctx", "mech"]["evidence"]
+    ['s1:0-9', 's1:10-20']
     """
     path = Path(path)
     fmt = fmt or path.suffix.lstrip(".").lower()
