@@ -457,3 +457,69 @@ def pseudonymise_project(store, project_dir, names=None, orgs=None, model: Optio
         # Written last inside the transaction: if the key cannot be written, the text is left as it was.
         write_key(project_dir, pseudonyms.key())
     return report
+
+
+# -- sources imported after pseudonymisation ---------------------------------------------------------------------------
+
+
+def is_pseudonymised(store) -> bool:
+    """True once ``ipe anonymise`` (or ``ipe run``) has pseudonymised the project."""
+    return store.get_meta(META_DONE) == "yes"
+
+
+def _remap(src: Source, replacements: list[Replacement]) -> Source:
+    """``src`` with ``replacements`` applied, its turns and sentences mapped to the new text."""
+    if not replacements:
+        return src
+    mapping = OffsetMap(replacements)
+    text = apply(src.text, replacements)
+    turns = [_replace(t, start=mapping(t.start, "start"), end=mapping(t.end, "end")) for t in src.turns]
+    sentences = [Sentence(n=x.n, turn=x.turn, start=mapping(x.start, "start"), end=mapping(x.end, "end"))
+                 for x in src.sentences]
+    return _replace(src, text=text, content_hash=content_hash(text), turns=turns, sentences=sentences)
+
+
+class Incoming:
+    """The project's key applied to sources imported after pseudonymisation, so none is stored identifiable.
+
+    The same detection as :func:`pseudonymise_project` runs with the register rebuilt from the key, the stored
+    participants and speakers; then every identifier the key lists is replaced wherever it stands, so nothing
+    already registered re-enters the working text. Call :meth:`save` inside the import's transaction.
+    """
+
+    def __init__(self, store, project_dir):
+        self.store, self.project_dir = store, Path(project_dir)
+        counters = json.loads(store.get_meta(META_COUNTERS, "{}") or "{}")
+        self.pseudonyms = Pseudonyms(read_key(self.project_dir), counters)
+        attributes = store.source_attributes()
+        self.participants = [(a["participant"], a.get("role", "")) for a in attributes.values() if a.get("participant")]
+        self.speakers = sorted({(t.speaker, t.role or "") for sid in store.source_ids() for t in store.turns(sid)
+                                if t.speaker})
+
+    def apply(self, src: Source) -> Source:
+        """The source as it may be stored: pseudonymised with the project's key."""
+        participant = src.attributes.get("participant")
+        own = [(participant, src.attributes.get("role", ""))] if participant else []
+        speakers = self.speakers + [(t.speaker, t.role or "") for t in src.turns if t.speaker]
+        register = build_register(self.participants + own, [], speakers, self.pseudonyms.known_names())
+        new, _, _, _, new_participant = pseudonymise_source(src, [], register, None, None, self.pseudonyms,
+                                                            participant)
+        known = sorted((k for k in self.pseudonyms.names if len(k) > 2 and not PSEUDONYM.fullmatch(k)),
+                       key=lambda k: (-len(k), k))
+        replacements, taken = [], [m.span() for m in PSEUDONYM.finditer(new.text)]
+        if known:
+            pattern = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(k) for k in known) + r")(?!\w)", re.IGNORECASE)
+            by_lower = {k.lower(): self.pseudonyms.names[k] for k in known}
+            for m in pattern.finditer(new.text):
+                if not any(s < m.end() and m.start() < e for s, e in taken):
+                    replacements.append(Replacement(m.start(), m.end(), by_lower[m.group(0).lower()]))
+        new = _remap(new, replacements)
+        if new_participant:
+            new = _replace(new, attributes={**new.attributes, "participant": new_participant})
+        return new
+
+    def save(self) -> None:
+        """Store the numbering and write the merged key (inside the caller's transaction, last)."""
+        self.store.set_meta(META_COUNTERS, json.dumps(dict(sorted(self.pseudonyms.counters.items())), sort_keys=True))
+        if self.store.get_meta("pseudonym_key") != "destroyed":
+            write_key(self.project_dir, self.pseudonyms.key())

@@ -9,12 +9,14 @@ from pathlib import Path
 from typing import Callable, Iterable, Optional
 
 from ipe import codebook as codebook_module
-from ipe import corpus, evidence, outputs
-from ipe.coding import code_turns, coding_pipeline, locate_quote, reanchor
+from ipe import corpus, outputs
+from ipe.anonymise import Incoming, is_pseudonymised
+from ipe.coding import code_turns, coding_pipeline, locate_quote
 from ipe.corpus import ImportReport, read_csv_rows
 from ipe.errors import CodingError, IpeError, NotFound, ProjectError
 from ipe.records import AUTO_CODER, Codebook, Coding
-from ipe.store import Store, attributes_digest, default_actor, resolve_project
+from ipe.sources import upsert
+from ipe.store import Store, default_actor, resolve_project
 
 MEMO_KINDS = ("source", "turn", "code", "coding", "configuration", "cell", "project")
 
@@ -47,11 +49,13 @@ def import_sources(
     model: Optional[str] = None,
     progress: Callable = _no_progress,
     actor: Optional[str] = None,
+    replace: bool = False,
 ) -> ImportReport:
     """Import transcripts: new sources added, unchanged ones reported, changed ones replaced with codings kept.
 
-    A changed source keeps its human codings, moved to where their quoted text now stands; a coding whose quote is
-    gone is kept as ``orphaned`` and reported. Auto codings of a changed source are dropped (re-run ``ipe code``).
+    What happens to a changed source and its human work is :func:`ipe.sources.upsert`'s rule: codings re-anchored by
+    their quotes, and a replacement that would orphan any (or a different file of the same name) only with
+    ``replace``. Into a pseudonymised project, every source goes through the project's key before it is stored.
     """
     from ipe.nlp import pipeline
 
@@ -59,58 +63,18 @@ def import_sources(
     sources, report = corpus.parse_sources(
         [Path(p) for p in paths], Path(manifest) if manifest else None, nlp, text_column, id_column, progress
     )
-    hashes = store.source_hashes()
-    imported = store.imported_attributes()
-    by_hash = {h: sid for sid, h in hashes.items()}
-    coders = store.coders()
     detail = {"manifest": str(manifest or "")}
     with store.transaction(actor, "import", detail):
+        incoming = Incoming(store, store.path.parent) if is_pseudonymised(store) else None
         for src in sources:
-            old = hashes.get(src.id)
-            if old is None and src.content_hash in by_hash:
-                report.add(src.id, "skipped", f"same text as source '{by_hash[src.content_hash]}'")
-                continue
-            if old is None:
-                store.write_source(src)
-                by_hash[src.content_hash] = src.id
-                report.add(src.id, "new", f"{len(src.turns)} turns, {len(src.sentences)} sentences")
-            elif old == src.content_hash:
-                if imported.get(src.id) != attributes_digest(src.attributes):
-                    store.set_attributes(src.id, src.attributes, origin=True)
-                    store.set_turn_roles(src.id, {t.speaker: t.role for t in src.turns if t.speaker})
-                    report.add(src.id, "attributes updated")
-                else:
-                    report.add(src.id, "unchanged")
-            else:
-                report.add(src.id, "changed", replace_source(store, src, coders))
+            stored = incoming.apply(src) if incoming else src
+            outcome = upsert(store, stored, replace=replace, origin_hash=src.content_hash, dedupe=True,
+                             raw_attributes=src.attributes)
+            report.add(src.id, outcome.status, outcome.detail)
+        if incoming:
+            incoming.save()
         detail["sources"] = len(report.rows)
     return report
-
-
-def replace_source(store: Store, src, coders: dict) -> str:
-    """Replace a changed source's text; keep human codings by their quotes (or orphaned), drop auto codings."""
-    human = [c for c in store.codings(sources=[src.id], status=None) if coders.get(c.coder) == "human"]
-    for name, kind in coders.items():
-        if kind == "auto":
-            store.delete_codings(name, source_id=src.id)
-    store.forget_coded(src.id)
-    store.write_source(src)
-    moves, orphaned = [], 0
-    for coding, span in reanchor(human, src.text):
-        if span is None:
-            orphaned += 1
-            end = min(coding.end, max(len(src.text), 1))
-            start = min(coding.start, end - 1)
-            moves.append((coding.id, start, end, "orphaned"))
-        else:
-            moves.append((coding.id, span[0], span[1], "ok"))
-    store.update_coding_spans(moves)
-    detail = f"text changed; {len(human) - orphaned} human codings re-anchored"
-    detail += f", {orphaned} orphaned (quote no longer in the text)" if orphaned else ""
-    kept, lost = evidence.reanchor(store, src.id, src.text)
-    if kept or lost:
-        detail += f"; {kept} evidence passages re-anchored" + (f", {lost} orphaned" if lost else "")
-    return detail
 
 
 # -- codebooks -------------------------------------------------------------------------------------------------------
@@ -420,3 +384,16 @@ def remove_source(store: Store, source_id: str, reason: str, actor: Optional[str
         raise IpeError("give a reason for the removal (it is kept in the audit log)")
     with store.transaction(actor, "source remove", {"source": source_id, "reason": reason}) as tx:
         tx.remove_source(source_id)
+
+
+def orphans(store: Store):
+    """Human codings and reviews kept as orphaned after their source changed, one row each (a DataFrame)."""
+    import pandas as pd
+
+    kinds = store.coders()
+    rows = [{"kind": "coding", "source": c.source_id, "code": c.code_id, "coder": c.coder, "start": c.start,
+             "end": c.end, "quote": c.quote}
+            for c in store.codings(status="orphaned") if kinds.get(c.coder) == "human"]
+    rows += [{"kind": f"review ({decision})", "source": sid, "code": code, "coder": reviewer, "start": s, "end": e,
+              "quote": ""} for reviewer, sid, s, e, code, decision in store.orphaned_reviews()]
+    return pd.DataFrame(rows, columns=["kind", "source", "code", "coder", "start", "end", "quote"])

@@ -284,6 +284,22 @@ MIGRATIONS = [
         PRIMARY KEY (text_hash, model_hash)
     );
     """,
+    # A replaced source's earlier texts, so a replacement is never unrecoverable; a review whose quote is gone
+    # after a replacement is kept as orphaned, like a coding.
+    """
+    CREATE TABLE source_versions (
+        source_id TEXT NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+        version INTEGER NOT NULL,
+        name TEXT NOT NULL,
+        path TEXT,
+        format TEXT NOT NULL,
+        text TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        replaced_at TEXT NOT NULL,
+        PRIMARY KEY (source_id, version)
+    );
+    ALTER TABLE reviews ADD COLUMN status TEXT NOT NULL DEFAULT 'ok';
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -486,15 +502,20 @@ class Store:
             out.setdefault(sid, {})[key] = value
         return out
 
-    def write_source(self, source: Source) -> None:
-        """Insert a source, or replace its text, structure and attributes (codings are handled by the caller)."""
+    def write_source(self, source: Source, origin_hash: Optional[str] = None) -> None:
+        """Insert a source, or replace its text, structure and attributes (codings are handled by the caller).
+
+        ``origin_hash``: the hash of the text as read from the file, when what is stored was rewritten on the way in
+        (pseudonymised); a re-import of the same file is compared with it.
+        """
         stamp = now()
+        origin = origin_hash or source.content_hash
         existing = self.conn.execute("SELECT imported_at FROM sources WHERE id = ?", (source.id,)).fetchone()
         if existing:
             self.conn.execute(
                 "UPDATE sources SET name=?, path=?, format=?, text=?, content_hash=?, origin_hash=?, word_count=?,"
                 " updated_at=? WHERE id=?",
-                (source.name, source.path, source.format, source.text, source.content_hash, source.content_hash,
+                (source.name, source.path, source.format, source.text, source.content_hash, origin,
                  source.word_count, stamp, source.id),
             )
             self.conn.execute("DELETE FROM source_attributes WHERE source_id = ?", (source.id,))
@@ -503,7 +524,7 @@ class Store:
                 "INSERT INTO sources (id, name, path, format, text, content_hash, origin_hash, word_count, imported_at,"
                 " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (source.id, source.name, source.path, source.format, source.text, source.content_hash,
-                 source.content_hash, source.word_count, stamp, stamp),
+                 origin, source.word_count, stamp, stamp),
             )
         self.set_attributes(source.id, source.attributes, replace=False, origin=True)
         self._write_structure(source)
@@ -611,6 +632,36 @@ class Store:
         )
         self.conn.execute("DELETE FROM refi_objects WHERE kind = 'source' AND key = ?", (source_id,))
         self.conn.execute("DELETE FROM sources WHERE id = ?", (source_id,))
+
+    def keep_version(self, source_id: str) -> int:
+        """Copy a source's current text into its earlier versions (before it is replaced); the version number."""
+        n = self.conn.execute("SELECT COALESCE(MAX(version), 0) + 1 FROM source_versions WHERE source_id = ?",
+                              (source_id,)).fetchone()[0]
+        self.conn.execute(
+            "INSERT INTO source_versions (source_id, version, name, path, format, text, content_hash, replaced_at)"
+            " SELECT id, ?, name, path, format, text, content_hash, ? FROM sources WHERE id = ?",
+            (n, now(), source_id))
+        return n
+
+    def source_versions(self, source_id: Optional[str] = None) -> list[tuple]:
+        """``(source id, version, path, text, replaced at)`` of earlier texts, oldest first."""
+        sql = "SELECT source_id, version, path, text, replaced_at FROM source_versions"
+        args: tuple = ()
+        if source_id is not None:
+            sql += " WHERE source_id = ?"
+            args = (source_id,)
+        return self.conn.execute(sql + " ORDER BY source_id, version", args).fetchall()
+
+    def rewrite_source_version(self, source_id: str, version: int, text: str) -> None:
+        """Replace an earlier version's text in place (pseudonymisation of kept versions)."""
+        from ipe.corpus import content_hash
+
+        self.conn.execute("UPDATE source_versions SET text = ?, content_hash = ? WHERE source_id = ? AND version = ?",
+                          (text, content_hash(text), source_id, version))
+
+    def forget_versions(self, source_id: str) -> int:
+        """Delete a source's earlier texts; how many."""
+        return self.conn.execute("DELETE FROM source_versions WHERE source_id = ?", (source_id,)).rowcount
 
     def rewrite_source(self, source: Source, moves: Iterable[tuple[int, int, int, str]]) -> None:
         """Replace a source's text and structure in place and move its codings: ``(coding id, start, end, quote)``.
@@ -939,12 +990,15 @@ class Store:
         )
         return len(rows)
 
-    def reviews(self, auto_coder: Optional[str] = None) -> list[tuple]:
-        sql = "SELECT reviewer, auto_coder, source_id, start, end, code_id, decision FROM reviews"
-        args: tuple = ()
-        if auto_coder:
-            sql += " WHERE auto_coder = ?"
-            args = (auto_coder,)
+    def reviews(self, auto_coder: Optional[str] = None, source_id: Optional[str] = None,
+                status: Optional[str] = "ok") -> list[tuple]:
+        """``(reviewer, auto_coder, source_id, start, end, code_id, decision)``; orphaned ones with ``status=None``."""
+        sql = "SELECT reviewer, auto_coder, source_id, start, end, code_id, decision FROM reviews WHERE 1=1"
+        args: list = []
+        for column, value in (("auto_coder", auto_coder), ("source_id", source_id), ("status", status)):
+            if value:
+                sql += f" AND {column} = ?"
+                args.append(value)
         return self.conn.execute(sql + " ORDER BY source_id, start, end, code_id, reviewer", args).fetchall()
 
     def created_dates(self, table: str) -> dict:
@@ -970,6 +1024,19 @@ class Store:
         if kind is not None:
             sql, args = sql + " WHERE kind = ?", (kind,)
         return {(k, key): (guid, json.loads(data)) for k, key, guid, data in self.conn.execute(sql + " ORDER BY kind, key", args)}
+
+    def orphaned_reviews(self) -> list[tuple]:
+        """Reviews whose text is gone after a replacement: ``(reviewer, source_id, start, end, code_id, decision)``."""
+        return self.conn.execute(
+            "SELECT reviewer, source_id, start, end, code_id, decision FROM reviews WHERE status = 'orphaned'"
+            " ORDER BY source_id, start, code_id, reviewer").fetchall()
+
+    def move_reviews(self, moves: Iterable[tuple]) -> None:
+        """Each move: ``(old review key (reviewer, auto_coder, source_id, start, end, code_id), start, end, status)``."""
+        for key, start, end, status in moves:
+            self.conn.execute(
+                "UPDATE reviews SET start = ?, end = ?, status = ? WHERE reviewer = ? AND auto_coder = ?"
+                " AND source_id = ? AND start = ? AND end = ? AND code_id = ?", (start, end, status, *key))
 
     # -- memos -----------------------------------------------------------------------------------------------------
 

@@ -154,7 +154,7 @@ def ingest_packs(store, codebook: Codebook, files: Iterable, confirm_share: floa
                  actor: Optional[str] = None) -> list[PackResult]:
     """Read completed packs, store their responses and comments, and record the theory revision (one transaction)."""
     from ipe.nlp import pipeline
-    from ipe.project import replace_source
+    from ipe.sources import upsert
 
     read = [read_pack(Path(f)) for f in files]
     codes = {c.id for c in codebook.codes}
@@ -173,10 +173,7 @@ def ingest_packs(store, codebook: Codebook, files: Iterable, confirm_share: floa
             tx.replace_pack_responses(f"{result.pack_id}:{result.copy}", rows)
             source = _comments_source(result, responses, about, nlp)
             if source is not None:
-                if tx.has_source(source.id):
-                    replace_source(tx, source, tx.coders())
-                else:
-                    tx.write_source(source)
+                upsert(tx, source, replace=True, attributes_origin=False)
         for config_id, status, detail in revise(tx.pack_responses(), codebook, confirm_share, question_share):
             tx.add_revision(config_id, "workshop", status, detail)
     return [r for r, _, _ in read]

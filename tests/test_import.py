@@ -5,7 +5,7 @@ import stat
 
 import pytest
 
-from ipe import project
+from ipe import corpus, project
 from ipe.errors import CodingError, ManifestError, SourceError
 
 
@@ -44,9 +44,15 @@ def test_changed_source_reanchors_human_codings(store, transcripts, mini_codeboo
     codings.write_text("source,code,quote\ncolon,mech-trust,I trust her judgement though.\n"
                        "colon,grp-fathers,The dad was never asked.\n")
     project.import_codings(store, codings, "alice")
-    path.write_text("Interviewer: A new opening question?\n" + path.read_text().replace("The dad was never asked.", "Nobody."))
-    report = project.import_sources(store, [path])
+    original = path.read_text()
+    path.write_text("Interviewer: A new opening question?\n" + original.replace("The dad was never asked.", "Nobody."))
+    before = store.logical_checksum()
+    with pytest.raises(SourceError, match="1 human codings would lose their quote .*give --replace"):
+        project.import_sources(store, [path])
+    assert store.logical_checksum() == before
+    report = project.import_sources(store, [path], replace=True)
     assert report.rows[0][1] == "changed" and "1 orphaned" in report.rows[0][2]
+    assert [v[3] for v in store.source_versions("colon")] == [corpus.normalise(original)]
     text = store.source("colon").text
     kept = store.codings(coders=["alice"])
     assert [(c.code_id, text[c.start:c.end]) for c in kept] == [("mech-trust", "I trust her judgement though.")]
@@ -68,11 +74,11 @@ def test_interrupted_write_rolls_back(store, transcripts, monkeypatch):
     calls = {"n": 0}
     original = store.write_source
 
-    def explode(source):
+    def explode(source, **kwargs):
         calls["n"] += 1
         if calls["n"] == 3:
             raise KeyboardInterrupt
-        original(source)
+        original(source, **kwargs)
 
     monkeypatch.setattr(store, "write_source", explode)
     with pytest.raises(KeyboardInterrupt):

@@ -30,20 +30,26 @@ def init(ctx, directory):
 @click.option("--text-column", help="For a CSV of free-text answers: the column holding the text.")
 @click.option("--id-column", help="For a CSV of free-text answers: the column naming each row.")
 @click.option("--model", help="An installed spaCy pipeline to split sentences (default: blank English).")
+@click.option("--replace", is_flag=True,
+              help="Replace a changed source even if human codings lose their quote (kept orphaned, see ipe orphans), "
+                   "or from another file of the same name.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @click.pass_context
-def import_(ctx, paths, manifest, text_column, id_column, model, quiet):
+def import_(ctx, paths, manifest, text_column, id_column, model, replace, quiet):
     """Import transcripts (.txt .md .docx .vtt .srt, folders, or a CSV of answers).
 
     Re-importing an unchanged file reports it unchanged; a changed file replaces the old text and keeps its
-    human codings by their quotes.
+    human codings by their quotes (the old text is kept too). If any coding would lose its quote, or the file
+    comes from another path than the source of that name, nothing is imported unless you give --replace.
+    Into a pseudonymised project, new text is pseudonymised with the project's key before it is stored.
 
     Example:
 
         ipe import corpora/mash-sample --manifest corpora/mash-sample/manifest.csv
     """
     with lib.open_store(ctx.obj["project"]) as store:
-        report = lib.import_sources(store, paths, manifest, text_column, id_column, model, progress_factory(quiet))
+        report = lib.import_sources(store, paths, manifest, text_column, id_column, model, progress_factory(quiet),
+                                    replace=replace)
     for source_id, status, detail in report.rows:
         if status != "unchanged":
             click.echo(f"{status:>18}  {source_id}  {detail}".rstrip())
@@ -160,3 +166,20 @@ def run(ctx, corpus_dir, codebook, out, jobs, no_anonymise, quiet):
                         anonymise=not no_anonymise, progress=progress_factory(quiet))
     for line in result.lines():
         click.echo(line, err=line.startswith("Warning:"))
+
+
+@cli.command()
+@format_option
+@click.pass_context
+def orphans(ctx, fmt):
+    """List human codings and reviews whose quoted text is gone from a replaced source (kept, never deleted).
+
+    Re-code them by hand, or remove them deliberately; the source's earlier text is kept in the project.
+
+    Example:
+
+        ipe orphans
+    """
+    with lib.open_store(ctx.obj["project"]) as store:
+        table = lib.orphans(store)
+    echo_table(table, fmt)

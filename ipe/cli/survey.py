@@ -41,9 +41,11 @@ def survey():
 @click.option("--id-column", help="The column naming each local authority (default: the map's id_column).")
 @click.option("--map", "map_path", type=click.Path(exists=True, dir_okay=False),
               help="The survey map (YAML; default: survey-map.yaml beside FILE).")
+@click.option("--replace", is_flag=True,
+              help="Allow a changed answer to replace the old one even if human codings lose their quote (kept orphaned).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @click.pass_context
-def import_(ctx, file, id_column, map_path, quiet):
+def import_(ctx, file, id_column, map_path, replace, quiet):
     """Import a survey (.csv or .xlsx, one row per local authority), replacing any survey imported before.
 
     Closed answers are checked against the map; free-text columns become sources survey-<la>-<column>.
@@ -53,7 +55,8 @@ def import_(ctx, file, id_column, map_path, quiet):
         ipe survey import corpora/mash-survey/survey.csv --id-column la_code --map corpora/mash-survey/survey-map.yaml
     """
     with lib.open_store(ctx.obj["project"]) as store:
-        summary = survey_lib.import_survey(store, file, map_path, id_column, progress=progress_factory(quiet))
+        summary = survey_lib.import_survey(store, file, map_path, id_column, progress=progress_factory(quiet),
+                                           replace=replace)
     click.echo(f"Survey imported: {summary.summary()}")
 
 

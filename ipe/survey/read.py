@@ -27,6 +27,7 @@ class ImportSummary:
     las: int = 0
     answers: int = 0
     sources: list = field(default_factory=list)  # (source id, status)
+    kept: list = field(default_factory=list)  # free-text sources gone from the file but kept for their human work
 
     def count(self, status: str) -> int:
         return sum(1 for _, s in self.sources if s == status)
@@ -34,6 +35,9 @@ class ImportSummary:
     def summary(self) -> str:
         parts = [f"{self.count(s)} {s}" for s in ("new", "changed", "attributes updated", "unchanged", "removed")
                  if self.count(s)]
+        if self.kept:
+            parts.append(f"{len(self.kept)} kept although gone from the file, for their human work: "
+                         + ", ".join(self.kept))
         return (f"{self.las} local authorities, {self.answers} closed answers; free-text sources: "
                 f"{', '.join(parts) or 'none'}")
 

@@ -9,7 +9,9 @@ from typing import Callable, Optional
 
 import pandas as pd
 
+from ipe.anonymise import Incoming, is_pseudonymised
 from ipe.errors import SourceError
+from ipe.sources import human_work, upsert
 from ipe.survey.map import SURVEY_MAP, UNPLACED, SurveyError, SurveyMap, load_map, loads_map
 from ipe.survey.read import ROW_ITEM, ImportSummary, parse_survey
 from ipe.survey.spectrum import Spectrum, place
@@ -26,16 +28,15 @@ def _survey_source_ids(store) -> set[str]:
 
 def import_survey(store, path: str | os.PathLike, map_path: Optional[str | os.PathLike] = None,
                   id_column: Optional[str] = None, actor: Optional[str] = None,
-                  progress: Callable = lambda items, **kw: items) -> ImportSummary:
+                  progress: Callable = lambda items, **kw: items, replace: bool = False) -> ImportSummary:
     """Import a survey in one transaction, replacing any survey imported before.
 
     The map defaults to ``survey-map.yaml`` beside the file. Closed answers replace the stored survey; free-text
     answers become sources ``survey-<la>-<column>``: new ones are added, changed ones replaced (human codings kept
-    by their quotes, as for transcripts), and free-text sources of the previous survey that are gone are removed.
-    On any error nothing is written.
+    by their quotes, as for transcripts, by :func:`ipe.sources.upsert`), and free-text sources of the previous survey
+    that are gone are removed unless they hold human codings, reviews or memos (then kept and reported). A file with
+    no responses is refused. On any error nothing is written.
     """
-    from ipe.project import replace_source  # the same re-anchoring as a changed transcript
-
     path = Path(path)
     map_path = Path(map_path) if map_path else path.with_name(SURVEY_MAP)
     if not map_path.is_file():
@@ -49,7 +50,8 @@ def import_survey(store, path: str | os.PathLike, map_path: Optional[str | os.Pa
             raise SourceError(path, f"free-text source id '{src.id}' is already used by another source")
     summary = ImportSummary(file=str(path), las=sum(1 for _, item, _ in responses if item == ROW_ITEM),
                             answers=sum(1 for _, item, _ in responses if item in survey_map.by_column))
-    coders = store.coders()
+    if not summary.las:
+        raise SurveyError(f"{path}: no responses (only a header?); nothing imported")
     detail = {"file": str(path), "map": str(map_path), "las": summary.las, "answers": summary.answers,
               "free_text": len(sources)}
     with store.transaction(actor, "survey import", detail):
@@ -57,24 +59,22 @@ def import_survey(store, path: str | os.PathLike, map_path: Optional[str | os.Pa
         store.set_meta(META_MAP, survey_map.document)
         store.set_meta(META_MAP_PATH, str(map_path))
         store.set_meta(META_FILE, str(path))
+        incoming = Incoming(store, store.path.parent) if is_pseudonymised(store) else None
         for src in sources:
-            old = hashes.get(src.id)
-            if old is None:
-                store.write_source(src)
-                summary.sources.append((src.id, "new"))
-            elif old == src.content_hash:
-                current = store.source_attributes(src.id).get(src.id, {})
-                if current != src.attributes:
-                    store.set_attributes(src.id, src.attributes)
-                    summary.sources.append((src.id, "attributes updated"))
-                else:
-                    summary.sources.append((src.id, "unchanged"))
-            else:
-                replace_source(store, src, coders)
-                summary.sources.append((src.id, "changed"))
+            stored = incoming.apply(src) if incoming else src
+            outcome = upsert(store, stored, replace=replace, origin_hash=src.content_hash, attributes_origin=False)
+            summary.sources.append((src.id, outcome.status))
+        if incoming:
+            incoming.save()
         for sid in sorted(previous - {s.id for s in sources}):
-            store.remove_source(sid)
-            summary.sources.append((sid, "removed"))
+            held = human_work(store, sid)
+            if held:
+                # Human work is never deleted as a side effect: the answer stays, marked as gone from the survey.
+                summary.sources.append((sid, "kept"))
+                summary.kept.append(f"{sid} ({held})")
+            else:
+                store.remove_source(sid)
+                summary.sources.append((sid, "removed"))
     return summary
 
 
