@@ -281,8 +281,7 @@ def import_codings(store: Store, path: str | os.PathLike, coder: str, skip_inval
                    actor: Optional[str] = None) -> tuple[int, list[str]]:
     """Import a coder's codings from CSV: all rows or none (unless ``skip_invalid``); duplicates are not repeated."""
     path = Path(path)
-    if coder == AUTO_CODER:
-        raise CodingError(path, [f"'{AUTO_CODER}' is the auto-coder's name; give a human coder's name"])
+    coder = coder_name(coder)
     version, cb = current_codebook(store)
     placed, problems = place_codings(store, path, coder, {c.id for c in cb.codes}, version)
     if problems and not skip_invalid:
@@ -307,14 +306,40 @@ ACCEPT = {"accept", "accepted", "yes", "y", "1", "true", "✓", "x"}
 REJECT = {"reject", "rejected", "no", "n", "0", "false", "✗"}
 
 
+def coder_name(name: str, where: str = "--coder") -> str:
+    """A human coder's name, checked: not empty, not the auto-coder's, printable; the name stripped."""
+    clean = (name or "").strip()
+    if not clean:
+        raise IpeError(f"{where}: give a coder's name (it is empty)")
+    if clean == AUTO_CODER:
+        raise IpeError(f"{where}: '{AUTO_CODER}' is the auto-coder's name; give a human coder's name")
+    if not clean.isprintable():
+        raise IpeError(f"{where}: the coder's name {clean!r} holds control characters")
+    return clean
+
+
+def _same_words(a: str, b: str) -> bool:
+    return " ".join(a.split()) == " ".join(b.split())
+
+
 def apply_review(store: Store, path: str | os.PathLike, reviewer: str, auto_coder: str = AUTO_CODER,
                  actor: Optional[str] = None) -> dict:
-    """Apply a filled review CSV: accepted rows become the reviewer's codings; every decision is recorded."""
+    """Apply a filled review CSV: accepted rows become the reviewer's codings; every decision is recorded.
+
+    Every decided row is checked against the store before anything is written: whole-number offsets inside the
+    source, the ``quote`` column (when the sheet has one) still standing at those offsets — if the source changed
+    since the sheet was exported, the quote is found again near them — and an auto coding of ``auto_coder`` with
+    that code at that span (a row matching none is not a review of the auto coder). Any problem: nothing is applied.
+    """
     path = Path(path)
+    reviewer = coder_name(reviewer)
     header, rows = read_csv_rows(path, required=("source", "code", "start", "end", "decision"))
     version, cb = current_codebook(store)
     codes = {c.id for c in cb.codes}
-    decisions, problems = [], []
+    auto = {(c.source_id, c.start, c.end, c.code_id) for c in store.codings(coders=[auto_coder])}
+    has_quote = "quote" in header
+    texts: dict[str, Optional[str]] = {}
+    decisions, problems, moved = [], [], 0
     for line, row in rows:
         decision = row["decision"].strip().lower()
         if not decision:
@@ -322,29 +347,50 @@ def apply_review(store: Store, path: str | os.PathLike, reviewer: str, auto_code
         if decision not in ACCEPT | REJECT:
             problems.append(f"line {line}: decision '{row['decision']}' is neither accept nor reject")
             continue
+        sid, code = row["source"], row["code"]
+        if sid not in texts:
+            texts[sid] = store.source(sid, structure=False).text if store.has_source(sid) else None
+        text = texts[sid]
         start, end = _int(row["start"]), _int(row["end"])
-        if start is None or end is None or not store.has_source(row["source"]) or row["code"] not in codes:
-            problems.append(f"line {line}: unknown source, code or offsets")
-            continue
-        decisions.append((row["source"], start, end, row["code"], "accept" if decision in ACCEPT else "reject"))
+        if text is None:
+            problems.append(f"line {line}: unknown source '{sid}'")
+        elif code not in codes:
+            problems.append(f"line {line}: unknown code '{code}'")
+        elif start is None or end is None:
+            problems.append(f"line {line}: start and end must be whole numbers")
+        elif not 0 <= start < end <= len(text):
+            problems.append(f"line {line}: offsets {start}-{end} outside the text of '{sid}' (0-{len(text)})")
+        else:
+            quote = row.get("quote", "") if has_quote else ""
+            if quote and not _same_words(text[start:end], quote):
+                span = locate_quote(text, quote, near=start)
+                if span is None:
+                    problems.append(f"line {line}: the quote is no longer in '{sid}' (changed since the sheet was "
+                                    "exported?)")
+                    continue
+                start, end = span
+                moved += 1
+            if (sid, start, end, code) not in auto:
+                problems.append(f"line {line}: no {auto_coder} coding of {code} at {start}-{end} in '{sid}' "
+                                "(export the review sheet again)")
+                continue
+            decisions.append((sid, start, end, code, "accept" if decision in ACCEPT else "reject"))
     if problems:
         raise CodingError(path, problems)
-    texts = {sid: store.source(sid, structure=False).text for sid in {d[0] for d in decisions}}
-    bad = [f"offsets {s}-{e} outside source '{sid}'" for sid, s, e, _, _ in decisions if e > len(texts[sid])]
-    if bad:
-        raise CodingError(path, bad)
     existing = {(c.source_id, c.start, c.end, c.code_id) for c in store.codings(coders=[reviewer], status=None)}
-    accepted = [
-        Coding(source_id=sid, start=s, end=e, code_id=code, coder=reviewer, provenance=f"review of {auto_coder}",
-               codebook_version=version, quote=texts[sid][s:e])
-        for sid, s, e, code, d in decisions if d == "accept" and (sid, s, e, code) not in existing
-    ]
+    accepted, seen = [], set(existing)
+    for sid, s, e, code, d in decisions:
+        if d == "accept" and (sid, s, e, code) not in seen:
+            seen.add((sid, s, e, code))
+            accepted.append(Coding(source_id=sid, start=s, end=e, code_id=code, coder=reviewer,
+                                   provenance=f"review of {auto_coder}", codebook_version=version,
+                                   quote=texts[sid][s:e]))
     with store.transaction(actor or reviewer, "review apply", {"file": str(path), "reviewer": reviewer}) as tx:
         tx.ensure_coder(reviewer, "human")
         tx.add_reviews((reviewer, auto_coder, sid, s, e, code, d) for sid, s, e, code, d in decisions)
         tx.add_codings(accepted)
     n_acc = sum(1 for d in decisions if d[4] == "accept")
-    return {"accepted": n_acc, "rejected": len(decisions) - n_acc, "new_codings": len(accepted)}
+    return {"accepted": n_acc, "rejected": len(decisions) - n_acc, "new_codings": len(accepted), "moved": moved}
 
 
 # -- memos -----------------------------------------------------------------------------------------------------------

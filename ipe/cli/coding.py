@@ -129,6 +129,8 @@ def review_apply(ctx, file, coder, auto_coder):
     precision = f"{result['accepted'] / decided:.2f}" if decided else "n/a"
     click.echo(f"{result['accepted']} accepted, {result['rejected']} rejected (precision {precision}); "
                f"{result['new_codings']} new codings for {coder}")
+    if result["moved"]:
+        click.echo(f"{result['moved']} rows found again by their quote (the source changed since the sheet was made)")
 
 
 @cli.group()
