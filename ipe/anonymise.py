@@ -197,12 +197,16 @@ def write_key(project_dir, key: dict) -> Path:
 
 def destroy_key(store, project_dir, actor: Optional[str] = None) -> bool:
     """Delete the pseudonym key; afterwards nothing links a pseudonym back to a person. True if there was one."""
+    from ipe import erasure
+
     path = key_path(project_dir)
     existed = path.exists()
+    identifiers = list(read_key(project_dir).get("pseudonyms", {})) if existed else []
     with store.transaction(actor, "anonymise destroy-key", {"existed": existed}):
         if existed:
             path.unlink()
         store.set_meta("pseudonym_key", "destroyed")
+    erasure.make_it_hold(store, [i for i in identifiers if not PSEUDONYM.fullmatch(i)], "the key was deleted")
     return existed
 
 
@@ -440,6 +444,12 @@ def pseudonymise_project(store, project_dir, names=None, orgs=None, model: Optio
             if changed:
                 store.rewrite_source(new, moves)
                 follow_rewrite(store, src.text, new)
+            for _, version, _, old_text, _ in store.source_versions(src.id):
+                # A replaced source's earlier text is kept for recovery: it must not keep the identifiers either.
+                found = [f for f in find_identifiers(old_text, register, org_list, nlp) if f.replaced]
+                if found:
+                    store.rewrite_source_version(src.id, version, apply(old_text, [
+                        Replacement(f.start, f.end, pseudonyms.for_finding(f)) for f in found]))
             if new_participant:
                 store.set_attributes(src.id, {**attributes[src.id], "participant": new_participant})
 
@@ -456,6 +466,9 @@ def pseudonymise_project(store, project_dir, names=None, orgs=None, model: Optio
         store.set_meta(META_COUNTERS, json.dumps(dict(sorted(pseudonyms.counters.items())), sort_keys=True))
         # Written last inside the transaction: if the key cannot be written, the text is left as it was.
         write_key(project_dir, pseudonyms.key())
+    from ipe import erasure
+
+    erasure.make_it_hold(store, [r.text for r in report.rows if r.status == "replaced"], "identifiers replaced")
     return report
 
 

@@ -10,6 +10,7 @@ from typing import Optional
 
 import yaml
 
+from ipe import limits
 from ipe.errors import CodebookError
 from ipe.records import (
     CODE_TYPES,
@@ -43,7 +44,14 @@ class _StrictLoader(yaml.SafeLoader):
             raise yaml.MarkedYAMLError(
                 problem="anchors and aliases are not allowed in a codebook", problem_mark=event.start_mark
             )
-        return super().compose_node(parent, index)
+        self._depth = getattr(self, "_depth", 0) + 1
+        try:
+            if self._depth > limits.MAX_YAML_DEPTH:
+                raise yaml.MarkedYAMLError(problem=f"nested more than {limits.MAX_YAML_DEPTH} levels deep",
+                                           problem_mark=event.start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
     def construct_mapping(self, node, deep=False):
         seen = set()
@@ -72,6 +80,9 @@ def parse_yaml(text: str, path: str = "<codebook>"):
 
 def read_text(path: Path) -> str:
     try:
+        size = path.stat().st_size
+        if size > limits.MAX_CODEBOOK_BYTES:
+            raise CodebookError(path, [f"file too large ({size:,} bytes; the limit is {limits.MAX_CODEBOOK_BYTES:,})"])
         data = path.read_bytes()
     except OSError as exc:
         raise CodebookError(path, [f"cannot read the file ({exc.strerror})"]) from None

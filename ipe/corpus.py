@@ -20,11 +20,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Optional
 
+from ipe import limits
 from ipe.errors import ManifestError, SourceError
 from ipe.records import Sentence, Source, Turn
 
 TEXT_FORMATS = {".txt": "txt", ".md": "md", ".docx": "docx", ".vtt": "vtt", ".srt": "srt"}
-MAX_FILE_BYTES = 50 * 1024 * 1024
+MAX_FILE_BYTES = limits.MAX_FILE_BYTES
+PIECE_LIMIT = 100_000
 INTERVIEWER_ALIASES = {"int", "i", "interviewer", "q", "researcher", "interviewer 1", "moderator"}
 RESPONDENT_ALIASES = {"r", "resp", "respondent", "a", "interviewee"}
 # Words that look like a speaker label ("Date: 3 May") but label a field in notes and headers.
@@ -137,9 +139,7 @@ def read_file(path: Path) -> ParsedFile:
     if fmt is None:
         raise SourceError(path, f"unsupported file type '{path.suffix}' (use .txt, .md, .docx, .vtt, .srt or CSV)")
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise SourceError(path, f"file too large ({size // (1024 * 1024)} MB; the limit is {MAX_FILE_BYTES // (1024 * 1024)} MB)")
+        limits.check_file_size(path, path.stat().st_size)
         data = path.read_bytes()
     except OSError as exc:
         raise SourceError(path, f"cannot read the file ({exc.strerror})") from None
@@ -150,6 +150,7 @@ def read_file(path: Path) -> ParsedFile:
     text = normalise(decode(data, str(path)))
     if not text:
         raise SourceError(path, "empty file")
+    limits.check_source_length(path, text)
     if fmt == "vtt":
         return _read_cues(text, path, "vtt")
     if fmt == "srt":
@@ -165,6 +166,7 @@ def _read_docx(data: bytes, path: Path) -> ParsedFile:
     """
     if not zipfile.is_zipfile(io.BytesIO(data)):
         raise SourceError(path, "not a Word .docx file (not a zip archive)")
+    limits.check_archive(data, path)
     try:
         import docx
         from docx.table import Table
@@ -189,6 +191,7 @@ def _read_docx(data: bytes, path: Path) -> ParsedFile:
     text = normalise("\n".join(lines))
     if not text:
         raise SourceError(path, "the Word document has no text")
+    limits.check_source_length(path, text)
     # Heading indices count lines of the rendering before normalisation trimmed only its end, so they still hold.
     return ParsedFile(text=text, format="docx", heading_lines=frozenset(headings))
 
@@ -447,11 +450,16 @@ def assign_roles(turns: list[Turn], roles: dict[str, str], default_role: Optiona
 
 def split_sentences(text: str, turns: list[Turn], nlp) -> list[Sentence]:
     """Sentences inside each turn, by spaCy's sentencizer; offsets into ``text`` with white space trimmed."""
+    from ipe.nlp import pieces
+
     sentences: list[Sentence] = []
-    docs = nlp.pipe((text[t.start:t.end] for t in turns), batch_size=64)
-    for turn, doc in zip(turns, docs):
+    # A turn longer than spaCy's limit is split in pieces at paragraph, line or sentence ends.
+    parts = [(turn, turn.start + offset, piece) for turn in turns
+             for offset, piece in pieces(text[turn.start:turn.end], min(PIECE_LIMIT, nlp.max_length - 1))]
+    docs = nlp.pipe((piece for _, _, piece in parts), batch_size=64)
+    for (turn, base, _), doc in zip(parts, docs):
         for sent in doc.sents:
-            start, end = turn.start + sent.start_char, turn.start + sent.end_char
+            start, end = base + sent.start_char, base + sent.end_char
             while start < end and text[start].isspace():
                 start += 1
             while end > start and text[end - 1].isspace():

@@ -14,6 +14,7 @@ from ipe.anonymise import Incoming, is_pseudonymised
 from ipe.coding import code_turns, coding_pipeline, locate_quote
 from ipe.corpus import ImportReport, read_csv_rows
 from ipe.errors import CodingError, IpeError, NotFound, ProjectError
+from ipe.nlp import pieces
 from ipe.records import AUTO_CODER, Codebook, Coding
 from ipe.sources import upsert
 from ipe.store import Store, default_actor, resolve_project
@@ -194,9 +195,10 @@ def _auto_code(store, codebook_path, coder, jobs, model, include_interviewer, ba
                 report.sources += 1
                 counts[src.id] = 0
                 turns = [t for t in src.turns if include_interviewer or t.role != "interviewer"]
-                for i, t in enumerate(turns):
-                    last = i == len(turns) - 1
-                    yield src.text[t.start:t.end], (src.id, t.start, src.content_hash if last else None)
+                parts = [(t.start + offset, piece) for t in turns for offset, piece in pieces(src.text[t.start:t.end])]
+                for i, (start, piece) in enumerate(parts):
+                    last = i == len(parts) - 1
+                    yield piece, (src.id, start, src.content_hash if last else None)
                 if not turns:
                     tx.mark_coded(coder, version, src.id, src.content_hash, 0)
 
@@ -281,7 +283,7 @@ def import_codings(store: Store, path: str | os.PathLike, coder: str, skip_inval
                    actor: Optional[str] = None) -> tuple[int, list[str]]:
     """Import a coder's codings from CSV: all rows or none (unless ``skip_invalid``); duplicates are not repeated."""
     path = Path(path)
-    coder = coder_name(coder)
+    coder = coder_name(coder, f"{path}: --coder")
     version, cb = current_codebook(store)
     placed, problems = place_codings(store, path, coder, {c.id for c in cb.codes}, version)
     if problems and not skip_invalid:
@@ -332,7 +334,7 @@ def apply_review(store: Store, path: str | os.PathLike, reviewer: str, auto_code
     that code at that span (a row matching none is not a review of the auto coder). Any problem: nothing is applied.
     """
     path = Path(path)
-    reviewer = coder_name(reviewer)
+    reviewer = coder_name(reviewer, f"{path}: --coder")
     header, rows = read_csv_rows(path, required=("source", "code", "start", "end", "decision"))
     version, cb = current_codebook(store)
     codes = {c.id for c in cb.codes}
@@ -426,10 +428,15 @@ def add_memo(store: Store, kind: str, target: str, text: str, author: str) -> in
 
 def remove_source(store: Store, source_id: str, reason: str, actor: Optional[str] = None) -> None:
     """Erase a source with its turns, sentences, codings and memos; only the audit entry keeps its id and reason."""
+    from ipe import erasure
+
     if not reason.strip():
         raise IpeError("give a reason for the removal (it is kept in the audit log)")
+    texts = [store.source(source_id, structure=False).text] if store.has_source(source_id) else []
+    texts += [v[3] for v in store.source_versions(source_id)]
     with store.transaction(actor, "source remove", {"source": source_id, "reason": reason}) as tx:
         tx.remove_source(source_id)
+    erasure.make_it_hold(store, [n for t in texts for n in erasure.text_needles(t)], f"source '{source_id}' removed")
 
 
 def orphans(store: Store):

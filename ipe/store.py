@@ -482,6 +482,55 @@ class Store:
                 digest.update(repr(row).encode())
         return digest.hexdigest()
 
+    def checkpoint(self, wait_ms: int = 2000) -> bool:
+        """Move the write-ahead log into the database file and empty it; False if another connection prevents it."""
+        self.conn.execute(f"PRAGMA busy_timeout = {wait_ms}")
+        try:
+            busy, _, _ = self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        except sqlite3.OperationalError as exc:
+            if _is_busy(exc):
+                return False
+            raise
+        finally:
+            self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        wal = Path(str(self.path) + "-wal")
+        return busy == 0 and (not wal.exists() or wal.stat().st_size == 0)
+
+    def leftovers(self, needles: Iterable[str]) -> list[str]:
+        """Of ``needles``, those in the store's files (database and WAL) but in no live row: text erasure missed."""
+        needles = [n for n in needles if n]
+        found = set()
+        for name in (self.path, Path(str(self.path) + "-wal")):
+            if not name.exists():
+                continue
+            encoded = [(n, n.encode("utf-8")) for n in needles if n not in found]
+            longest = max((len(b) for _, b in encoded), default=0)
+            tail = b""
+            with open(name, "rb") as fh:
+                while encoded:
+                    block = fh.read(1 << 20)
+                    if not block:
+                        break
+                    window = tail + block
+                    for n, b in encoded:
+                        if b in window:
+                            found.add(n)
+                    encoded = [(n, b) for n, b in encoded if n not in found]
+                    tail = window[-longest:] if longest else b""
+        if not found:
+            return []
+        live = set()
+        tables = [r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        for table in tables:
+            columns = [r[1] for r in self.conn.execute(f"PRAGMA table_info({table})")]
+            for column in columns:
+                for n in found - live:
+                    hit = self.conn.execute(f"SELECT 1 FROM {table} WHERE instr(CAST({column} AS TEXT), ?) > 0 LIMIT 1",
+                                            (n,)).fetchone()
+                    if hit:
+                        live.add(n)
+        return sorted(found - live)
+
     def integrity_check(self) -> str:
         return self.conn.execute("PRAGMA integrity_check").fetchone()[0]
 

@@ -164,7 +164,7 @@ def test_review_round_trip(coded_store, tmp_path):
     path = exporters.write("csv", {"review": sheet}, tmp_path / "review.csv")[0]
     result = project.apply_review(coded_store, path, "carol")
     accepted = (len(sheet) + 1) // 2
-    assert result == {"accepted": accepted, "rejected": len(sheet) - accepted, "new_codings": accepted}
+    assert result == {"accepted": accepted, "rejected": len(sheet) - accepted, "new_codings": accepted, "moved": 0}
     assert len(coded_store.codings(coders=["carol"])) == accepted
     assert len(coded_store.reviews("auto")) == len(sheet)
     # applying the same sheet again adds no duplicate codings

@@ -183,3 +183,21 @@ def orphans(ctx, fmt):
     with lib.open_store(ctx.obj["project"]) as store:
         table = lib.orphans(store)
     echo_table(table, fmt)
+
+
+@cli.command()
+@click.pass_context
+def purge(ctx):
+    """Finish an erasure reported incomplete: move the store's log into its file and check nothing erased remains.
+
+    Close every other connection to the project first (ipe serve, a database browser).
+
+    Example:
+
+        ipe purge
+    """
+    from ipe import erasure
+
+    with lib.open_store(ctx.obj["project"]) as store:
+        erasure.purge(store)
+    click.echo("Purged: the store's write-ahead log is empty and no old pages remain")
