@@ -536,3 +536,11 @@ class Incoming:
         self.store.set_meta(META_COUNTERS, json.dumps(dict(sorted(self.pseudonyms.counters.items())), sort_keys=True))
         if self.store.get_meta("pseudonym_key") != "destroyed":
             write_key(self.project_dir, self.pseudonyms.key())
+
+
+def require_pseudonymised(store, allow_identifiable: bool, what: str) -> None:
+    """Refuse (one line) to write ``what`` from a project with sources not yet pseudonymised, unless allowed."""
+    if allow_identifiable or is_pseudonymised(store) or not store.source_ids():
+        return
+    raise IpeError(f"the project is not pseudonymised: {what} would hold names and other identifiers; run 'ipe "
+                   "anonymise' first, or give --allow-identifiable")

@@ -69,6 +69,7 @@ class ParsedFile:
     format: str
     turns: Optional[list] = None
     heading_lines: frozenset = frozenset()
+    notes: tuple = ()  # what was left out while reading (bad cues), for the import report
 
 
 @dataclass
@@ -76,6 +77,7 @@ class ImportReport:
     """What an import did, source by source."""
 
     rows: list = field(default_factory=list)  # (source id, status, detail)
+    notes: list = field(default_factory=list)  # one line each: cues or manifest rows left out, with the reason
 
     def add(self, source_id: str, status: str, detail: str = "") -> None:
         self.rows.append((source_id, status, detail))
@@ -241,11 +243,14 @@ def _read_cues(text: str, path: Path, fmt: str) -> ParsedFile:
     """
     if fmt == "vtt" and not text.startswith("WEBVTT"):
         raise SourceError(path, "not a WebVTT file (no WEBVTT header)")
-    cues = []
+    cues, notes = [], []
     for block in re.split(r"\n\s*\n", text):
         lines = [ln.strip() for ln in block.split("\n") if ln.strip()]
         timing = next((i for i, ln in enumerate(lines) if _CUE_TIME.match(ln)), None)
         if timing is None:
+            bad = next((ln for ln in lines if "-->" in ln), None)
+            if bad is not None:
+                notes.append(f"{path}: cue skipped, its timing line is not a valid timestamp: '{bad[:60]}'")
             continue
         start = lines[timing].split("-->")[0].strip().replace(",", ".")
         body = " ".join(lines[timing + 1:])
@@ -277,7 +282,7 @@ def _read_cues(text: str, path: Path, fmt: str) -> ParsedFile:
         turns.append(Turn(n=n, start=begin, end=begin + len(speech), speaker=normalise_speaker(speaker) if speaker else None,
                           label=speaker, time=start))
         offset += len(label) + len(speech) + 2
-    return ParsedFile(text="\n\n".join(parts), format=fmt, turns=turns)
+    return ParsedFile(text="\n\n".join(parts), format=fmt, turns=turns, notes=tuple(notes))
 
 
 # -- speaker turns -----------------------------------------------------------------------------------------------------
@@ -534,15 +539,32 @@ def source_id_for(path: Path) -> str:
     return slug(path.stem) or "source"
 
 
+# Documents ipe cannot read, reported when a folder holds them (other files, such as CSVs, are not transcripts).
+UNREADABLE_DOCUMENTS = {".pdf": "a PDF", ".doc": "an old Word .doc", ".rtf": "an RTF file", ".odt": "an ODT file",
+                        ".pages": "a Pages file", ".wav": "audio", ".mp3": "audio", ".m4a": "audio", ".mp4": "video"}
+
+
 def collect_files(paths: Iterable[Path], manifest: Optional[dict], report: ImportReport) -> list[Path]:
-    """Transcript files under ``paths``; with a manifest, only the files it lists (others are reported skipped)."""
+    """Transcript files under ``paths``; with a manifest, only the files it lists (others are reported skipped).
+
+    Inside a folder, symbolic links are never followed and documents of a type ipe cannot read are reported.
+    """
     files: list[Path] = []
     for p in paths:
         p = Path(p)
         if p.is_dir():
-            for f in sorted(x for x in p.rglob("*") if x.is_file()):
+            for f in sorted(x for x in p.rglob("*") if x.is_file() or x.is_symlink()):
                 rel = f.relative_to(p)
-                if any(part.startswith(".") for part in rel.parts) or f.suffix.lower() not in TEXT_FORMATS:
+                if any(part.startswith(".") for part in rel.parts):
+                    continue
+                if f.is_symlink():
+                    report.notes.append(f"{f}: skipped, a symbolic link (links inside a folder are not followed)")
+                    continue
+                if f.suffix.lower() in UNREADABLE_DOCUMENTS:
+                    report.notes.append(f"{f}: skipped, {UNREADABLE_DOCUMENTS[f.suffix.lower()]} (save it as .docx "
+                                        "or .txt to import it)")
+                    continue
+                if f.suffix.lower() not in TEXT_FORMATS:
                     continue
                 if f.name.lower().startswith("readme"):
                     continue
@@ -556,9 +578,14 @@ def collect_files(paths: Iterable[Path], manifest: Optional[dict], report: Impor
             raise SourceError(p, "no such file or folder")
     if manifest is not None:
         chosen = {f.resolve() for f in files}
-        for target in manifest:
-            if target not in chosen and any(_is_under(target, Path(p)) for p in paths):
+        for target, row in manifest.items():
+            if target in chosen:
+                continue
+            if any(_is_under(target, Path(p)) for p in paths):
                 files.append(target)
+            else:
+                report.notes.append(f"manifest row '{row.get('file')}': not imported, the file is outside "
+                                    f"{', '.join(str(p) for p in paths)}")
     return sorted(set(files), key=lambda f: str(f))
 
 
@@ -567,9 +594,12 @@ def _is_under(target: Path, root: Path) -> bool:
     return target == root or root in target.parents
 
 
-def parse_source(path: Path, attributes: dict, nlp, source_id: Optional[str] = None) -> Source:
-    """Read one file into a :class:`Source` with turns, roles and sentences."""
+def parse_source(path: Path, attributes: dict, nlp, source_id: Optional[str] = None,
+                 notes: Optional[list] = None) -> Source:
+    """Read one file into a :class:`Source` with turns, roles and sentences; what was left out goes to ``notes``."""
     parsed = read_file(path)
+    if notes is not None:
+        notes.extend(parsed.notes)
     roles = speaker_roles(attributes.get("speakers", ""))
     turns = parsed.turns
     if turns is None:
@@ -648,7 +678,7 @@ def parse_sources(
 
     def sources() -> Iterator[Source]:
         seen: dict[str, Optional[str]] = {}
-        for src in itertools.chain(answers, (_parse_listed(f, manifest, nlp) for f in progress(files, label="Reading"))):
+        for src in itertools.chain(answers, (_parse_listed(f, manifest, nlp, report) for f in progress(files, label="Reading"))):
             if src.id in seen:
                 raise SourceError(src.path or src.id, f"two files would have the same source id '{src.id}' ({seen[src.id]})")
             seen[src.id] = src.path
@@ -657,7 +687,7 @@ def parse_sources(
     return sources(), report
 
 
-def _parse_listed(path: Path, manifest: Optional[dict], nlp) -> Source:
+def _parse_listed(path: Path, manifest: Optional[dict], nlp, report: ImportReport) -> Source:
     attrs = dict(manifest.get(path.resolve(), {})) if manifest else {}
     attrs.pop("file", None)
-    return parse_source(path, attrs, nlp)
+    return parse_source(path, attrs, nlp, notes=report.notes)

@@ -50,6 +50,8 @@ class PackResult:
     copy: str = ""
     read: list = field(default_factory=list)
     problems: list = field(default_factory=list)
+    title: str = ""
+    configs: tuple = ()  # the configurations the pack was built with (its keywords)
 
 
 def pack_id(codebook: Codebook, config_ids: Iterable[str], title: str) -> str:
@@ -113,6 +115,9 @@ def read_pack(path: Path) -> tuple[PackResult, list[dict], dict]:
         if not header:
             continue
         config_id = header.group(1)
+        if config_id in result.read:
+            result.problems.append(f"{config_id}: a second response table for it; only the first is counted")
+            continue
         marks = [label for label in RESPONSES if _marked(cells.get(label, ""))]
         if len(marks) > 1:
             result.problems.append(f"{config_id}: several boxes marked ({', '.join(marks)}); not counted")
@@ -124,6 +129,7 @@ def read_pack(path: Path) -> tuple[PackResult, list[dict], dict]:
                           "missing": cells.get(MISSING_ROW, "")})
         result.read.append(config_id)
     expected = (document.core_properties.keywords or "").split()
+    result.title, result.configs = document.core_properties.title or "", tuple(expected)
     result.problems += [f"{c}: section not found (deleted?)" for c in expected if c not in result.read]
     if not responses and not about:
         raise SourceError(path, "no response tables found in the pack")
@@ -157,6 +163,11 @@ def ingest_packs(store, codebook: Codebook, files: Iterable, confirm_share: floa
     from ipe.sources import upsert
 
     read = [read_pack(Path(f)) for f in files]
+    issued = _issued_ids(store, read)
+    for result, _, _ in read:
+        if result.pack_id not in issued:
+            raise SourceError(result.file, f"pack id {result.pack_id} was not issued by this project (its title and "
+                                           "configurations do not match any codebook version); not counted")
     codes = {c.id for c in codebook.codes}
     # A pack asks about configurations and about emergent links ("code->code"); both are kept.
     known = {t.id for t in codebook.theory} | {r["config_id"] for _, rs, _ in read for r in rs
@@ -177,6 +188,16 @@ def ingest_packs(store, codebook: Codebook, files: Iterable, confirm_share: floa
         for config_id, status, detail in revise(tx.pack_responses(), codebook, confirm_share, question_share):
             tx.add_revision(config_id, "workshop", status, detail)
     return [r for r, _, _ in read]
+
+
+def _issued_ids(store, read) -> set:
+    """The pack ids this project could have issued for the packs read, over every stored codebook version."""
+    from ipe import codebook as codebook_module
+
+    latest = store.latest_codebook()
+    books = [codebook_module.loads(store.codebook_document(v), f"codebook v{v}") for v in range(1, latest[0] + 1)] \
+        if latest else []
+    return {pack_id(cb, result.configs, result.title) for cb in books for result, _, _ in read}
 
 
 def revise(responses: list[dict], codebook: Codebook, confirm_share: float = 0.6, question_share: float = 0.34):

@@ -85,7 +85,7 @@ def test_codings_export_review_evaluate_agree(invoke, transcripts, mini_codebook
     invoke("import", transcripts)
     invoke("code", "--codebook", mini_codebook)
     out = tmp_path / "codings.csv"
-    assert "codings to" in invoke("codings", "export", out, "--coder", "auto").output
+    assert "codings to" in invoke("codings", "export", out, "--coder", "auto", "--allow-identifiable").output
     assert invoke("codings", "import", out, "--coder", "dana").exit_code == 0
     review = tmp_path / "review.csv"
     invoke("review", "export", review)

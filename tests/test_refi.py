@@ -494,7 +494,7 @@ def test_refi_cli_export_import_and_errors(rich_store, tmp_path):
     runner = CliRunner()
     proj = str(rich_store.path.parent)
     out = tmp_path / "cli.qdpx"
-    result = runner.invoke(refi_cli, ["export", str(out)], obj={"project": proj})
+    result = runner.invoke(refi_cli, ["export", str(out), "--allow-identifiable"], obj={"project": proj})
     assert result.exit_code == 0 and "13 sources" in result.output
     target = tmp_path / "target"
     project.init(target)

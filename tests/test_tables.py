@@ -117,8 +117,8 @@ def test_formats_open_with_their_libraries(all_tables, tmp_path):
 
 def test_cli_tables_only(invoke, hand_store, tmp_path):
     result = invoke("tables", "--out", tmp_path / "o", "--format", "csv,md", "--only", "rq-evidence-map",
-                    project_dir=hand_store.path.parent)
+                    "--allow-identifiable", project_dir=hand_store.path.parent)
     assert result.exit_code == 0
     assert sorted(p.name for p in (tmp_path / "o").iterdir()) == ["CSV-README.md", "findings-tables.md", "rq-evidence-map.csv"]
-    result = invoke("tables", "--only", "nope", project_dir=hand_store.path.parent)
+    result = invoke("tables", "--only", "nope", "--allow-identifiable", project_dir=hand_store.path.parent)
     assert result.exit_code == 1 and "unknown table nope" in result.output

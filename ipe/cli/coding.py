@@ -8,6 +8,7 @@ from ipe import exporters
 from ipe import listings
 from ipe import project as lib
 from ipe import tables
+from ipe.anonymise import require_pseudonymised
 from ipe.cli import cli, echo_table, format_option, progress_factory
 from ipe.evaluate import evaluate as run_evaluation
 from ipe.records import CODE_TYPES
@@ -69,8 +70,9 @@ def codings_import(ctx, file, coder, skip_invalid):
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
 @click.option("--coder", "coders", multiple=True, help="Only these coders (repeatable).")
+@click.option("--allow-identifiable", is_flag=True, help="Export from a project not yet pseudonymised.")
 @click.pass_context
-def codings_export(ctx, file, fmt, coders):
+def codings_export(ctx, file, fmt, coders, allow_identifiable):
     """Export codings (the columns 'ipe codings import' reads back).
 
     Example:
@@ -78,6 +80,7 @@ def codings_export(ctx, file, fmt, coders):
         ipe codings export codings.csv --coder coder-a
     """
     with lib.open_store(ctx.obj["project"]) as store:
+        require_pseudonymised(store, allow_identifiable, "the codings export")
         table = tables.codings_table(store, coders or None)
     for path in exporters.write(fmt, {"codings": table}, file):
         click.echo(f"Wrote {len(table)} codings to {path}")

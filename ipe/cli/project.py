@@ -53,6 +53,8 @@ def import_(ctx, paths, manifest, text_column, id_column, model, replace, quiet)
     for source_id, status, detail in report.rows:
         if status != "unchanged":
             click.echo(f"{status:>18}  {source_id}  {detail}".rstrip())
+    for note in report.notes:
+        click.echo(f"Warning: {note}", err=True)
     click.echo(f"Imported: {report.summary()}")
 
 

@@ -6,6 +6,7 @@ import click
 
 from ipe import project as lib
 from ipe import refi as library
+from ipe.anonymise import require_pseudonymised
 from ipe.cli import IpeGroup
 
 
@@ -24,8 +25,9 @@ def refi():
                    "maxqda, qualcoder: code points).")
 @click.option("--timestamp", help="The project's creation and modification date (ISO 8601; default: the store's "
                                   "first and last change).")
+@click.option("--allow-identifiable", is_flag=True, help="Export a project not yet pseudonymised.")
 @click.pass_context
-def refi_export(ctx, file, offsets, preset, timestamp):
+def refi_export(ctx, file, offsets, preset, timestamp, allow_identifiable):
     """Export the project (.qdpx) or its newest codebook (.qdc) as REFI-QDA.
 
     One selection per coding, with its coder as creatingUser and the date it was made; memos as Notes referred to
@@ -37,6 +39,8 @@ def refi_export(ctx, file, offsets, preset, timestamp):
         ipe refi export evaluation.qdpx --for nvivo
     """
     with lib.open_store(ctx.find_root().obj["project"]) as store:
+        if str(file).lower().endswith(".qdpx"):  # a .qdc codebook holds no personal data
+            require_pseudonymised(store, allow_identifiable, "the .qdpx export (it holds every source)")
         report = library.export(store, file, timestamp, offsets=offsets, preset=preset)
     for problem in report.skipped:
         click.echo(f"skipped {problem}", err=True)

@@ -7,6 +7,7 @@ import click
 from ipe import exporters
 from ipe import project as lib
 from ipe import findings
+from ipe.anonymise import require_pseudonymised
 from ipe.errors import IpeError
 from ipe.cli import cli, selection_options
 
@@ -25,8 +26,9 @@ def _formats(value: str) -> list[str]:
 @click.option("--only", multiple=True, help="Only these tables (repeatable), e.g. --only quote-bank.")
 @click.option("--quotes", type=int, default=2, show_default=True, help="Exemplar quotes per cell.")
 @selection_options
+@click.option("--allow-identifiable", is_flag=True, help="Write tables from a project not yet pseudonymised.")
 @click.pass_context
-def tables_(ctx, out, formats, only, quotes, selection):
+def tables_(ctx, out, formats, only, quotes, selection, allow_identifiable):
     """Write the evaluation tables: frequencies, framework matrices, RQ map, co-occurrence, quote bank, ...
 
     Example:
@@ -38,6 +40,7 @@ def tables_(ctx, out, formats, only, quotes, selection):
     """
     formats = _formats(formats)
     with lib.open_store(ctx.obj["project"]) as store:
+        require_pseudonymised(store, allow_identifiable, "the tables")
         _, cb = lib.current_codebook(store)
         tables = findings.all_tables(store, cb, selection, n_quotes=quotes)
     if only:
