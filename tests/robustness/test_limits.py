@@ -56,6 +56,7 @@ def test_an_archive_bomb_is_refused_in_one_line(tmp_path, case, make, problem):
         corpus.read_file(path)
 
 
+@pytest.mark.slow
 def test_refusing_a_docx_bomb_stays_under_a_gigabyte(tmp_path):
     path = _docx_bomb(tmp_path / "bomb.docx", 600 * 1024 * 1024)
     script = ("import resource, sys; from ipe import corpus\n"
@@ -77,6 +78,7 @@ def test_a_source_over_the_length_limit_is_refused(tmp_path, monkeypatch):
         corpus.read_file(path)
 
 
+@pytest.mark.slow
 def test_a_source_longer_than_spacys_max_length_imports_and_codes(store, tmp_path, mini_codebook):
     path = tmp_path / "big.txt"
     paragraph = "We sit together, so we know each other. I trust her judgement though. " * 15
