@@ -234,7 +234,7 @@ def test_evidence_survives_re_coding_and_a_changed_transcript(folder, st, book, 
     corpus = tmp_path / "corpus"
     (corpus / "s1.txt").write_text("Interviewer: Tell me about the hub, please, at length.\n"
                                    "Ann: We share a building. So we trust each other. Referrals move fast.\n")
-    report = project.import_sources(st, [corpus], corpus / "manifest.csv")
+    report = project.import_sources(st, [corpus], corpus / "manifest.csv", replace=True)  # it orphans human work
     changed = [detail for sid, status, detail in report.rows if status == "changed"]
     assert len(changed) == 1 and changed[0].endswith("; 1 evidence passages re-anchored, 1 orphaned")
     moved = st.evidence(evidence_id=kept.id)[0]
