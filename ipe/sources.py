@@ -131,10 +131,11 @@ def _replace(store: Store, src: Source, origin_hash: str, replace: bool) -> str:
         detail += f", {orphaned} orphaned (quote no longer in the text)"
     if lost_reviews:
         detail += f", {lost_reviews} reviews orphaned"
+    detail += f"; previous text kept as version {version}"
     kept, lost = evidence.reanchor(store, src.id, src.text)
     if kept or lost:
         detail += f"; {kept} evidence passages re-anchored" + (f", {lost} orphaned" if lost else "")
-    return detail + f"; previous text kept as version {version}"
+    return detail
 
 
 def human_work(store: Store, source_id: str) -> str:
