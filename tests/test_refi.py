@@ -738,12 +738,12 @@ def test_refi_export_dates_users_and_notes_come_from_the_store(multi_coder, tmp_
 def test_refi_cli_offsets_and_presets(multi_coder, tmp_path):
     runner = CliRunner()
     obj = {"project": str(multi_coder.path.parent)}
-    ok = runner.invoke(refi_cli, ["export", str(tmp_path / "n.qdpx"), "--for", "nvivo"], obj=obj)
+    ok = runner.invoke(refi_cli, ["export", str(tmp_path / "n.qdpx"), "--for", "nvivo", "--allow-identifiable"], obj=obj)
     assert ok.exit_code == 0, ok.output
     assert read_qdpx(tmp_path / "n.qdpx", "utf16") == expected_codings(multi_coder)
     bad = runner.invoke(refi_cli, ["export", str(tmp_path / "x.qdpx"), "--offsets", "bytes"], obj=obj)
     assert bad.exit_code != 0 and "'bytes' is not one of" in bad.output
-    clash = runner.invoke(refi_cli, ["export", str(tmp_path / "x.qdpx"), "--offsets", "utf16", "--for", "atlasti"],
+    clash = runner.invoke(refi_cli, ["export", str(tmp_path / "x.qdpx"), "--offsets", "utf16", "--for", "atlasti", "--allow-identifiable"],
                           obj=obj)
     assert clash.exit_code != 0 and "contradicts --for atlasti" in clash.output and not (tmp_path / "x.qdpx").exists()
 
