@@ -76,7 +76,7 @@ def test_cli_tables_coder_options_and_readme(mixed_store, invoke, tmp_path):
     proj = store.path.parent
     out = tmp_path / "o"
     result = invoke("tables", "--out", out, "--format", "csv", "--only", "code-counts", "--coder", "h",
-                    project_dir=proj)
+                    "--allow-identifiable", project_dir=proj)
     assert result.exit_code == 0, result.output
     with open(out / "code-counts.csv", newline="") as fh:
         rows = {r["code"]: int(r["segments"]) for r in csv.DictReader(fh) if int(r["segments"])}
@@ -84,7 +84,7 @@ def test_cli_tables_coder_options_and_readme(mixed_store, invoke, tmp_path):
     readme = (out / "CSV-README.md").read_text()
     assert "| code-counts.csv | Code counts |" in readme and "Human codings (h)" in readme
     result = invoke("tables", "--out", out, "--format", "csv", "--only", "code-counts", "--include-auto",
-                    project_dir=proj)
+                    "--allow-identifiable", project_dir=proj)
     assert result.exit_code == 0 and "unreviewed auto codings in force (auto)" in (out / "CSV-README.md").read_text()
-    result = invoke("tables", "--out", out, "--coder", "nobody", project_dir=proj)
+    result = invoke("tables", "--out", out, "--coder", "nobody", "--allow-identifiable", project_dir=proj)
     assert result.exit_code == 1 and result.output.startswith("Error: unknown coder nobody (coders: ")
