@@ -107,3 +107,15 @@ def test_templates_escape_stored_text(bench):
     html = bench.get(f"/source/{sid}").text
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_serve_takes_the_project_after_the_command_too(web_project, runner, monkeypatch):
+    from ipe.cli import cli
+    from ipe.web import app
+
+    seen = {}
+    monkeypatch.setattr(app, "serve", lambda settings, open_browser=False: seen.update(project=settings.project,
+                                                                                      coder=settings.coder))
+    result = runner.invoke(cli, ["serve", "--project", str(web_project), "--coder", "ana"])
+    assert result.exit_code == 0, result.output
+    assert seen == {"project": str(web_project), "coder": "ana"}
