@@ -2,6 +2,7 @@
 
 import json
 
+import click
 import pytest
 
 from ipe import project
@@ -161,3 +162,31 @@ def test_version_and_help_load_no_command_and_no_spacy():
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1] == "LOADED []"
     assert "Commands:" in result.stdout and "  theory " in result.stdout
+
+
+def test_file_format_choices_come_from_the_exporter_registry():
+    import click
+
+    from ipe import exporters
+    from ipe.cli import cli
+
+    ctx = click.Context(cli)
+    for group, name in (("codebook", "export"), ("codings", "export")):
+        command = cli.get_command(ctx, group).get_command(ctx, name)
+        (fmt,) = [p for p in command.params if p.name == "fmt"]
+        assert tuple(fmt.type.choices) == exporters.formats("table")
+
+
+def test_listings_print_markdown_through_the_md_exporter(runner, tmp_path):
+    import pandas as pd
+
+    from ipe.cli import echo_table
+
+    table = pd.DataFrame({"code": ["a|b"], "n": [2]})
+
+    @click.command()
+    def show():
+        echo_table(table, "md")
+
+    result = runner.invoke(show)
+    assert result.output == "| code | n |\n|---|---|\n| a\\|b | 2 |\n"

@@ -105,9 +105,12 @@ def progress_factory(quiet: bool):
     return progress
 
 
+# What a listing can print: an aligned table, or a table exporter's text (the registry's md) or pandas' CSV/JSON.
+SCREEN_FORMATS = ("table", "csv", "json", "md")
+
 format_option = click.option(
-    "--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True,
-    help="An aligned table on screen, or CSV or JSON to pipe on.",
+    "--format", "fmt", type=click.Choice(SCREEN_FORMATS), default="table", show_default=True,
+    help="An aligned table on screen, or CSV, JSON or Markdown to pipe on.",
 )
 
 
@@ -133,8 +136,12 @@ def selection_options(command):
 
 
 def echo_table(table, fmt: str = "table") -> None:
-    """Print a DataFrame as an aligned table, CSV or JSON."""
-    if fmt == "csv":
+    """Print a DataFrame as an aligned table, CSV, JSON or Markdown."""
+    if fmt == "md":
+        from ipe import exporters  # the registry loads every exporter; only commands that print Markdown need it
+
+        click.echo(exporters.get("md").text(table))
+    elif fmt == "csv":
         click.echo(table.to_csv(index=False, lineterminator="\n"), nl=False)
     elif fmt == "json":
         click.echo(table.to_json(orient="records", force_ascii=False, indent=2))

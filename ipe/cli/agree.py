@@ -7,7 +7,7 @@ import click
 from ipe import agreement
 from ipe import exporters
 from ipe import project as lib
-from ipe.cli import cli, echo_table
+from ipe.cli import cli, echo_table, format_option
 from ipe.errors import IpeError
 from ipe.units import UNIT_KINDS
 
@@ -34,7 +34,7 @@ def agree():
 @click.option("--codes", "codes", multiple=True, help="Only these codes (repeatable).")
 @click.option("--sources", "sources", multiple=True, help="Only these sources (repeatable).")
 @click.option("--disagreements", type=click.Path(dir_okay=False), help="Write each disagreement to this CSV.")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "md"]), default="table", show_default=True)
+@format_option
 @click.pass_context
 def agree_coders(ctx, coders, unit, codes, sources, disagreements, fmt):
     """Agreement between two or more coders in the project, per code and overall.
@@ -51,12 +51,7 @@ def agree_coders(ctx, coders, unit, codes, sources, disagreements, fmt):
         except ValueError as exc:
             raise IpeError(str(exc)) from None
     table = table.round(3)
-    if fmt == "md":
-        from ipe.exporters.md import table_lines
-
-        click.echo("\n".join(table_lines(table)))
-    else:
-        echo_table(table, fmt)
+    echo_table(table, fmt)
     if disagreements:
         for path in exporters.write("csv", {"disagreements": diffs}, disagreements):
             click.echo(f"Wrote {len(diffs)} disagreements to {path}", err=fmt != "table")

@@ -10,7 +10,7 @@ from ipe import cmo as graphs
 from ipe import evidence as lib_evidence
 from ipe import exporters
 from ipe import project as lib
-from ipe.cli import cli, echo_table, selection_options
+from ipe.cli import cli, echo_table, format_option, selection_options
 from ipe.errors import IpeError
 
 
@@ -44,7 +44,6 @@ def threshold_options(command):
                         help="Sources a link needs to count as strong.")(command)
 
 
-FORMATS = click.Choice(["table", "csv", "json"])
 
 
 def _window_name(window, n: int) -> str:
@@ -90,7 +89,7 @@ def build(ctx, window, selection, min_sources, min_cases):
               help="Only configurations with this status (repeatable).")
 @click.option("--contest-share", default=0.5, show_default=True, type=click.FloatRange(0, 1),
               help="Contradicting sources, as a share of supporting ones, that contest a configuration.")
-@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@format_option
 @click.pass_context
 def show(ctx, window, selection, min_sources, min_cases, statuses, fmt, contest_share):
     """The configurations of the programme theory with their status and evidence counts.
@@ -122,7 +121,7 @@ def show(ctx, window, selection, min_sources, min_cases, statuses, fmt, contest_
 @cmo.command()
 @click.argument("target")
 @counted_graph_options
-@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@format_option
 @click.pass_context
 def evidence(ctx, target, window, selection, fmt):
     """The evidence for a configuration (CMO-01), or the co-occurring quotes on a link (SRC->DST).
@@ -192,7 +191,7 @@ def _echo_config_evidence(config: str, held: pd.DataFrame, pointers: pd.DataFram
 @click.option("--by", "attribute", required=True, help="Source attribute: case, mash_model, role, agency, group...")
 @click.argument("values", nargs=-1)
 @counted_graph_options
-@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@format_option
 @click.pass_context
 def compare(ctx, attribute, values, window, selection, fmt):
     """Links evidenced in one group of sources and absent, or in fewer sources, in another.

@@ -49,7 +49,7 @@ def show_(file):
 
 @codebook.command("export")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
-@click.option("--format", "fmt", type=click.Choice(["md", "csv", "docx", "xlsx", "json"]), default="md", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(exporters.formats("table")), default="md", show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False), required=True, help="Output file.")
 def export(file, fmt, out):
     """Export the codebook as an appendix table (codes, and the hypothesised configurations).

@@ -68,7 +68,8 @@ def codings_import(ctx, file, coder, skip_invalid):
 
 @codings.command("export")
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(exporters.formats("table")), default="csv", show_default=True,
+              help="CSV is what 'ipe codings import' reads back.")
 @click.option("--coder", "coders", multiple=True, help="Only these coders (repeatable).")
 @click.option("--allow-identifiable", is_flag=True, help="Export from a project not yet pseudonymised.")
 @click.pass_context

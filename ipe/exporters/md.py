@@ -21,6 +21,11 @@ def table_lines(table) -> list[str]:
     return lines
 
 
+def text(table) -> str:
+    """One table as Markdown text (a pipe table), for the screen."""
+    return "\n".join(table_lines(table))
+
+
 def write(tables: dict, target: Path, title: str = "") -> list[Path]:
     lines = [f"# {title}", ""] if title else []
     for name, table in tables.items():
