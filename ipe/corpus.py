@@ -22,44 +22,25 @@ from typing import Callable, Iterable, Iterator, Optional
 
 from ipe import limits
 from ipe.errors import ManifestError, SourceError
-from ipe.records import Sentence, Source, Turn
+from ipe.records import Source, Turn
+from ipe.turns import (  # noqa: F401  (re-exported: importers call them through corpus)
+    LABEL_PATTERNS,
+    PIECE_LIMIT,
+    _not_speaker,
+    apply_aliases,
+    assign_roles,
+    guess_interviewers,
+    normalise_speaker,
+    speaker_aliases,
+    speaker_roles,
+    split_sentences,
+    split_turns,
+)
 
+# The turn and sentence functions live in ipe.turns; imported here for the readers and for callers.
 TEXT_FORMATS = {".txt": "txt", ".md": "md", ".docx": "docx", ".vtt": "vtt", ".srt": "srt"}
 MAX_FILE_BYTES = limits.MAX_FILE_BYTES
-PIECE_LIMIT = 100_000
-INTERVIEWER_ALIASES = {"int", "i", "interviewer", "q", "researcher", "interviewer 1", "moderator"}
-RESPONDENT_ALIASES = {"r", "resp", "respondent", "a", "interviewee"}
-# Words that look like a speaker label ("Date: 3 May") but label a field in notes and headers.
-NOT_SPEAKERS = {
-    "date", "time", "location", "venue", "present", "attendees", "attending", "note", "notes", "duration", "setting",
-    "purpose", "context", "summary", "subject", "re", "agenda", "action", "actions", "outcome", "outcomes", "decision",
-    "question", "questions", "theme", "finding", "example", "observer", "observation", "site", "case", "file", "ref",
-    "reference", "title", "transcript", "interview", "recorded", "recording", "participant", "participants", "role",
-    "agency", "tel", "phone", "email", "address", "dob", "nhs", "warning", "ps", "nb", "update", "timeline", "key",
-    "points", "issue", "issues", "response", "responses", "rag", "rating", "group", "breakout", "facilitator notes",
-}
 MANIFEST_RESERVED = {"file", "id", "speakers"}
-
-_WORD = r"[A-Za-z][\w'’.\-]*"
-_LABEL = rf"(?P<label>{_WORD}(?:[ \t]+[A-Za-z0-9][\w'’.\-]*){{0,3}})"
-_TIME = r"(?P<time>\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?)"
-LABEL_PATTERNS = [
-    ("markdown", re.compile(r"^\*\*(?P<label>[^*\n]{1,40}?)\*\*[ \t]*:[ \t]*(?P<rest>.*)$")),
-    ("markdown", re.compile(r"^\*\*(?P<label>[^*\n]{1,40}?):\*\*[ \t]*(?P<rest>.*)$")),
-    ("timestamped", re.compile(rf"^\[{_TIME}\][ \t]*{_LABEL}[ \t]*:[ \t]*(?P<rest>.*)$")),
-    ("time-in-brackets", re.compile(rf"^{_LABEL}[ \t]*\({_TIME}\)[ \t]*:[ \t]*(?P<rest>.*)$")),
-    ("service", re.compile(rf"^{_LABEL}(?:[ \t]{{2,}}|\t){_TIME}[ \t]*$")),
-    ("dash", re.compile(r"^(?P<label>[A-Z]{1,5}\d{0,3})[ \t]+[-–—][ \t]+(?P<rest>.*)$")),
-    ("colon", re.compile(rf"^{_LABEL}[ \t]*:[ \t]*(?P<rest>.*)$")),
-]
-DIRECTION_PATTERNS = [
-    re.compile(r"^\*?\(?\d{1,2}[.:]\d{2}[ \t]*(?:am|pm|a\.m\.|p\.m\.)?\)?\*?$", re.I),
-    re.compile(r"^\*?\([^()\n]{1,80}\)\*?$"),
-    re.compile(r"^\*?\[[^\[\]\n]{1,80}\]\*?$"),
-    re.compile(r"^[-*_]{3,}$"),
-]
-HEADING_MD = re.compile(r"^#{1,6}[ \t]+\S")
-
 
 @dataclass
 class ParsedFile:
@@ -285,195 +266,6 @@ def _read_cues(text: str, path: Path, fmt: str) -> ParsedFile:
     return ParsedFile(text="\n\n".join(parts), format=fmt, turns=turns, notes=tuple(notes))
 
 
-# -- speaker turns -----------------------------------------------------------------------------------------------------
-
-
-def normalise_speaker(label: str) -> str:
-    """A speaker label's canonical form: markup and extra spaces gone, shouting tamed, interviewer aliases unified."""
-    label = " ".join(label.replace("*", "").strip().strip(":").split())
-    low = label.lower()
-    if low in INTERVIEWER_ALIASES:
-        return "Interviewer"
-    if low in RESPONDENT_ALIASES:
-        return "Respondent"
-    words = []
-    for word in label.split(" "):
-        # Long all-capital words are names typed in capitals; short ones (DS, SW1, DSL) are abbreviations.
-        if word.isupper() and word.isalpha() and len(word) > 3:
-            word = word.capitalize()
-        words.append(word)
-    return " ".join(words)
-
-
-def _not_speaker(label: str) -> bool:
-    return label.strip().lower() in NOT_SPEAKERS
-
-
-def _match_label(line: str):
-    for kind, pattern in LABEL_PATTERNS:
-        match = pattern.match(line)
-        if match and not _not_speaker(match.group("label")):
-            return kind, match
-    return None, None
-
-
-def _is_direction(line: str) -> bool:
-    return any(p.match(line) for p in DIRECTION_PATTERNS)
-
-
-def _is_plain_heading(lines: list[str], i: int) -> bool:
-    line = lines[i].strip()
-    before = i == 0 or not lines[i - 1].strip()
-    after = i + 1 >= len(lines) or not lines[i + 1].strip()
-    return (
-        before and after and len(line.split()) <= 10 and line[:1].isupper()
-        and not line.endswith((".", "?", "!", ",", ";", ":", '"', "”", "’", "'", ")", "…"))
-    )
-
-
-def split_turns(text: str, heading_lines: Iterable[int] = (), known_speakers: Iterable[str] = ()) -> list[Turn]:
-    """Find speaker turns in normalised text.
-
-    A line that starts with a speaker label begins a turn; the turn's span is its speech (the label is outside it).
-    A line without a label continues the current speaker's turn; outside any speaker's turn (field notes), each
-    paragraph is a turn of its own with no speaker. Stage directions and time marks on a line of their own
-    (``(12.43 pm)``, ``*(Short adjournment)*``, ``[inaudible]``) and headings end a turn and belong to none.
-    A colon label counts if it recurs in the document, is a known interviewer/respondent label, or is named in
-    ``known_speakers``; in a document that has such speakers, a capitalised name-like label counts even once. That
-    keeps "Note: ..." in field notes from becoming a speaker.
-    """
-    lines = text.split("\n")
-    starts, pos = [], 0
-    for line in lines:
-        starts.append(pos)
-        pos += len(line) + 1
-    known = {normalise_speaker(s) for s in known_speakers}
-    candidates: dict[int, tuple] = {}
-    tally: dict[str, int] = {}
-    for i, line in enumerate(lines):
-        kind, match = _match_label(line.strip())
-        if match:
-            speaker = normalise_speaker(match.group("label"))
-            candidates[i] = (kind, match, speaker)
-            tally[speaker] = tally.get(speaker, 0) + 1
-    headings = set(heading_lines)
-
-    def firm(kind, speaker) -> bool:
-        if kind != "colon":
-            return True
-        return tally[speaker] >= 2 or speaker in known or speaker in ("Interviewer", "Respondent")
-
-    # Once a document has speakers, a capitalised name-like label that appears only once is a speaker too.
-    has_speakers = any(firm(kind, speaker) for kind, _, speaker in candidates.values())
-
-    def accepted(kind, speaker) -> bool:
-        if firm(kind, speaker):
-            return True
-        return has_speakers and len(speaker.split()) <= 3 and all(w[:1].isupper() or w[:1].isdigit()
-                                                                  for w in speaker.split())
-
-    turns: list[Turn] = []
-    current: Optional[dict] = None
-    in_speech = False  # within a labelled speaker's turn
-
-    def close():
-        nonlocal current
-        if current is not None and current["end"] > current["start"]:
-            turns.append(Turn(n=len(turns) + 1, start=current["start"], end=current["end"], speaker=current["speaker"],
-                              label=current["label"], time=current["time"]))
-        current = None
-
-    for i, line in enumerate(lines):
-        stripped = line.strip()
-        if not stripped:
-            if not in_speech:
-                close()
-            continue
-        lead = len(line) - len(line.lstrip())
-        line_start, line_end = starts[i] + lead, starts[i] + len(line.rstrip())
-        candidate = candidates.get(i)
-        if candidate and accepted(candidate[0], candidate[2]):
-            kind, match, speaker = candidate
-            close()
-            rest_start = starts[i] + lead + (match.start("rest") if "rest" in match.groupdict() else len(stripped))
-            rest_start = min(rest_start, line_end)
-            current = {"start": rest_start, "end": line_end if rest_start < line_end else rest_start,
-                       "speaker": speaker, "label": match.group("label").strip(),
-                       "time": match.groupdict().get("time")}
-            in_speech = True
-            continue
-        if i in headings or HEADING_MD.match(stripped) or _is_direction(stripped) or (
-            not in_speech and _is_plain_heading(lines, i)
-        ):
-            close()
-            if HEADING_MD.match(stripped) or i in headings:
-                in_speech = False
-            continue
-        if current is None:
-            speaker = turns[-1].speaker if (in_speech and turns) else None
-            label = turns[-1].label if (in_speech and turns) else None
-            current = {"start": line_start, "end": line_end, "speaker": speaker, "label": label, "time": None}
-        else:
-            if current["end"] == current["start"]:
-                current["start"] = line_start
-            current["end"] = line_end
-    close()
-    return turns
-
-
-def speaker_roles(spec: str) -> dict[str, str]:
-    """Parse a manifest ``speakers`` cell: ``Label=role;Label=role``."""
-    roles = {}
-    for part in (spec or "").split(";"):
-        if "=" in part:
-            label, role = part.split("=", 1)
-            if label.strip() and role.strip():
-                roles[normalise_speaker(label)] = role.strip()
-    return roles
-
-
-def assign_roles(turns: list[Turn], roles: dict[str, str], default_role: Optional[str]) -> list[Turn]:
-    """Give each turn a role: the manifest's mapping, else interviewer for interviewer labels, else the source's role."""
-    out = []
-    labelled = any(t.speaker for t in turns)
-    for t in turns:
-        if t.speaker in roles:
-            role = roles[t.speaker]
-        elif t.speaker == "Interviewer":
-            role = "interviewer"
-        elif t.speaker is None and labelled:
-            # A title or preamble in a transcript is nobody's speech.
-            role = None
-        else:
-            role = default_role
-        out.append(Turn(n=t.n, start=t.start, end=t.end, speaker=t.speaker, label=t.label, role=role, time=t.time))
-    return out
-
-
-# -- sentences ------------------------------------------------------------------------------------------------------
-
-
-def split_sentences(text: str, turns: list[Turn], nlp) -> list[Sentence]:
-    """Sentences inside each turn, by spaCy's sentencizer; offsets into ``text`` with white space trimmed."""
-    from ipe.nlp import pieces
-
-    sentences: list[Sentence] = []
-    # A turn longer than spaCy's limit is split in pieces at paragraph, line or sentence ends.
-    parts = [(turn, turn.start + offset, piece) for turn in turns
-             for offset, piece in pieces(text[turn.start:turn.end], min(PIECE_LIMIT, nlp.max_length - 1))]
-    docs = nlp.pipe((piece for _, _, piece in parts), batch_size=64)
-    for (turn, base, _), doc in zip(parts, docs):
-        for sent in doc.sents:
-            start, end = base + sent.start_char, base + sent.end_char
-            while start < end and text[start].isspace():
-                start += 1
-            while end > start and text[end - 1].isspace():
-                end -= 1
-            if end > start:
-                sentences.append(Sentence(n=len(sentences) + 1, turn=turn.n, start=start, end=end))
-    return sentences
-
-
 # -- manifest --------------------------------------------------------------------------------------------------------
 
 
@@ -486,7 +278,10 @@ def read_csv_rows(path: Path, required: Iterable[str] = ()) -> tuple[list[str], 
     text = normalise(decode(data, str(path)))
     if not text:
         raise ManifestError(path, "empty file")
-    reader = csv.DictReader(io.StringIO(text))
+    first = text.split("\n", 1)[0]
+    # A spreadsheet saved with semicolons or tabs (common in European locales) is read as it was written.
+    delimiter = next((d for d in (",", ";", "\t") if d in first), ",")
+    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
     header = [h.strip() for h in (reader.fieldnames or [])]
     reader.fieldnames = header
     missing = [c for c in required if c not in header]
@@ -505,9 +300,33 @@ def read_csv_rows(path: Path, required: Iterable[str] = ()) -> tuple[list[str], 
     return header, rows
 
 
-def read_manifest(path: Path) -> dict[Path, dict]:
+# Columns ipe gives a meaning to; any other column is kept as an attribute of the source.
+MANIFEST_COLUMNS = ("file", "id", "speakers", "case", "role", "participant", "agency", "data_type", "site", "date")
+
+
+def manifest_warnings(header: Iterable[str]) -> list[str]:
+    """A warning for each column that looks like a misspelt known column ("cse" for "case").
+
+    >>> manifest_warnings(["file", "cse", "speaker", "interview_date"])
+    ["column 'cse' is kept as an attribute; did you mean 'case'?", "column 'speaker' is kept as an attribute; did you mean 'speakers'?"]
+    """
+    import difflib
+
+    out = []
+    for column in header:
+        if column in MANIFEST_COLUMNS:
+            continue
+        close = difflib.get_close_matches(column.lower(), MANIFEST_COLUMNS, n=1, cutoff=0.75)
+        if close:
+            out.append(f"column '{column}' is kept as an attribute; did you mean '{close[0]}'?")
+    return out
+
+
+def read_manifest(path: Path, notes: Optional[list] = None) -> dict[Path, dict]:
     """Manifest rows keyed by the resolved path of the file each describes; every file must exist."""
-    _, rows = read_csv_rows(path, required=("file",))
+    header, rows = read_csv_rows(path, required=("file",))
+    if notes is not None:
+        notes.extend(f"{path}: {w}" for w in manifest_warnings(header))
     out: dict[Path, dict] = {}
     for line, row in rows:
         if not row.get("file"):
@@ -595,17 +414,31 @@ def _is_under(target: Path, root: Path) -> bool:
 
 
 def parse_source(path: Path, attributes: dict, nlp, source_id: Optional[str] = None,
-                 notes: Optional[list] = None) -> Source:
-    """Read one file into a :class:`Source` with turns, roles and sentences; what was left out goes to ``notes``."""
+                 notes: Optional[list] = None, interviewers: Iterable[str] = ()) -> Source:
+    """Read one file into a :class:`Source` with turns, roles and sentences; what was left out goes to ``notes``.
+
+    ``interviewers``: speaker labels that are the interviewer in every file (``--interviewer``). Without a
+    ``speakers`` column or these, a speaker who mostly asks questions is taken as the interviewer, in ``notes``.
+    """
     parsed = read_file(path)
-    if notes is not None:
-        notes.extend(parsed.notes)
-    roles = speaker_roles(attributes.get("speakers", ""))
+    notes = notes if notes is not None else []
+    notes.extend(parsed.notes)
+    spec = attributes.get("speakers", "")
+    aliases = speaker_aliases(spec)
+    roles = speaker_roles(spec)
+    roles.update({normalise_speaker(label): "interviewer" for label in interviewers})
     turns = parsed.turns
     if turns is None:
-        turns = split_turns(parsed.text, parsed.heading_lines, known_speakers=roles)
+        turns = split_turns(parsed.text, parsed.heading_lines, known_speakers=[*roles, *aliases])
     if not turns:
         raise SourceError(path, "no text to import (only headings or stage directions)")
+    turns = apply_aliases(turns, aliases)
+    if not spec.strip() and not interviewers:
+        guessed = guess_interviewers(parsed.text, turns)
+        for speaker, asked, spoke in guessed:
+            roles[speaker] = "interviewer"
+            notes.append(f"{path}: '{speaker}' taken as the interviewer ({asked} of {spoke} turns are questions); "
+                         "confirm with --interviewer or the manifest's speakers column")
     turns = assign_roles(turns, roles, attributes.get("role") or None)
     attrs = {k: v for k, v in attributes.items() if k not in MANIFEST_RESERVED and v != ""}
     attrs.setdefault("data_type", "interview" if any(t.speaker for t in turns) else "document")
@@ -655,6 +488,7 @@ def parse_sources(
     text_column: Optional[str] = None,
     id_column: Optional[str] = None,
     progress: Callable = lambda items, **kw: items,
+    interviewers: Iterable[str] = (),
 ) -> tuple[Iterator[Source], ImportReport]:
     """The sources in the files named, parsed one at a time as the iterator is consumed, and the import report.
 
@@ -664,7 +498,7 @@ def parse_sources(
     """
     report = ImportReport()
     paths = [Path(p) for p in paths]
-    manifest = read_manifest(manifest_path) if manifest_path else None
+    manifest = read_manifest(manifest_path, report.notes) if manifest_path else None
     csv_paths = [p for p in paths if p.is_file() and p.suffix.lower() == ".csv"]
     other = [p for p in paths if p not in csv_paths]
     answers: list[Source] = []
@@ -678,7 +512,7 @@ def parse_sources(
 
     def sources() -> Iterator[Source]:
         seen: dict[str, Optional[str]] = {}
-        for src in itertools.chain(answers, (_parse_listed(f, manifest, nlp, report) for f in progress(files, label="Reading"))):
+        for src in itertools.chain(answers, (_parse_listed(f, manifest, nlp, report, interviewers) for f in progress(files, label="Reading"))):
             if src.id in seen:
                 raise SourceError(src.path or src.id, f"two files would have the same source id '{src.id}' ({seen[src.id]})")
             seen[src.id] = src.path
@@ -687,7 +521,7 @@ def parse_sources(
     return sources(), report
 
 
-def _parse_listed(path: Path, manifest: Optional[dict], nlp, report: ImportReport) -> Source:
+def _parse_listed(path: Path, manifest: Optional[dict], nlp, report: ImportReport, interviewers=()) -> Source:
     attrs = dict(manifest.get(path.resolve(), {})) if manifest else {}
     attrs.pop("file", None)
-    return parse_source(path, attrs, nlp, notes=report.notes)
+    return parse_source(path, attrs, nlp, notes=report.notes, interviewers=interviewers)

@@ -66,28 +66,3 @@ def pipeline(model: Optional[str] = None, lemmas: bool = True) -> Language:
     """The pipeline for ``model`` (None: the blank English one), built once per process."""
     return installed_pipeline(model) if model else blank_pipeline(lemmas=lemmas)
 
-
-PIECE_CHARS = 100_000
-
-
-def pieces(text: str, limit: int = PIECE_CHARS) -> list[tuple[int, str]]:
-    """``(offset, piece)`` covering ``text`` in order, none longer than ``limit``, so spaCy's ``max_length`` is
-    never reached; a cut falls after a blank line, a line, a sentence or a space where one is in the second half.
-
-    >>> [(o, p) for o, p in pieces("One. Two. Three.", 10)]
-    [(0, 'One. Two. '), (10, 'Three.')]
-    """
-    out, start = [], 0
-    while len(text) - start > limit:
-        window = text[start:start + limit]
-        cut = 0
-        for mark in ("\n\n", "\n", ". ", "? ", "! ", " "):
-            at = window.rfind(mark)
-            if at >= limit // 2:
-                cut = at + len(mark)
-                break
-        cut = cut or limit
-        out.append((start, window[:cut]))
-        start += cut
-    out.append((start, text[start:]))
-    return out

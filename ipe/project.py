@@ -14,7 +14,7 @@ from ipe.anonymise import Incoming, is_pseudonymised
 from ipe.coding import code_turns, coding_pipeline, locate_quote
 from ipe.corpus import ImportReport, read_csv_rows
 from ipe.errors import CodingError, IpeError, NotFound, ProjectError
-from ipe.nlp import pieces
+from ipe.turns import coded_turns, pieces
 from ipe.records import AUTO_CODER, Codebook, Coding
 from ipe.sources import upsert
 from ipe.store import Store, default_actor, resolve_project
@@ -51,6 +51,7 @@ def import_sources(
     progress: Callable = _no_progress,
     actor: Optional[str] = None,
     replace: bool = False,
+    interviewers: Iterable[str] = (),
 ) -> ImportReport:
     """Import transcripts: new sources added, unchanged ones reported, changed ones replaced with codings kept.
 
@@ -62,7 +63,8 @@ def import_sources(
 
     nlp = pipeline(model, lemmas=False) if not model else pipeline(model)
     sources, report = corpus.parse_sources(
-        [Path(p) for p in paths], Path(manifest) if manifest else None, nlp, text_column, id_column, progress
+        [Path(p) for p in paths], Path(manifest) if manifest else None, nlp, text_column, id_column, progress,
+        interviewers=interviewers,
     )
     detail = {"manifest": str(manifest or "")}
     with store.transaction(actor, "import", detail):
@@ -90,7 +92,8 @@ def load_codebook(store: Store, path: Optional[str | os.PathLike] = None, actor:
         current = store.get_meta("codebook_version")
         latest = store.latest_codebook()
         if latest is None:
-            raise ProjectError("the project has no codebook yet: give --codebook FILE")
+            raise ProjectError("the project has no codebook yet: load one with 'ipe code --codebook FILE' "
+                               "(or 'ipe run --codebook FILE')")
         version = int(current) if current else latest[0]
         return version, _stored_codebook(store.codebook_document(version), f"codebook v{version}"), False
     cb = codebook_module.load(path)
@@ -194,7 +197,7 @@ def _auto_code(store, codebook_path, coder, jobs, model, include_interviewer, ba
             for src in progress(tx.iter_sources(ids, structure=True), label="Coding", length=len(ids)):
                 report.sources += 1
                 counts[src.id] = 0
-                turns = [t for t in src.turns if include_interviewer or t.role != "interviewer"]
+                turns = coded_turns(src.turns, include_interviewer)
                 parts = [(t.start + offset, piece) for t in turns for offset, piece in pieces(src.text[t.start:t.end])]
                 for i, (start, piece) in enumerate(parts):
                     last = i == len(parts) - 1

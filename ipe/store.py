@@ -927,9 +927,25 @@ class Store:
         return [Coding(*row) for row in self.conn.execute(sql, args)]
 
     def recode(self, old: str, new: str) -> int:
-        """Move every coding, review and memo of code ``old`` to code ``new``; returns the codings moved."""
-        moved = self.conn.execute("UPDATE codings SET code_id = ? WHERE code_id = ?", (new, old)).rowcount
-        self.conn.execute("UPDATE OR IGNORE reviews SET code_id = ? WHERE code_id = ?", (new, old))
+        """Move every coding, review and memo of code ``old`` to code ``new``; returns the codings moved.
+
+        A coding that would then repeat one the same coder already has on ``new`` at the same span is merged into it
+        (its memos follow); a review that would repeat one on ``new`` is dropped, the review on ``new`` kept.
+        """
+        twins = self.conn.execute(
+            "SELECT d.id, MIN(k.id) FROM codings d JOIN codings k ON k.source_id = d.source_id AND k.start = d.start"
+            " AND k.end = d.end AND k.coder = d.coder AND k.code_id = ? WHERE d.code_id = ? GROUP BY d.id",
+            (new, old)).fetchall()
+        for duplicate, kept in twins:
+            self.conn.execute("UPDATE memos SET target = ? WHERE target_kind = 'coding' AND target = ?",
+                              (str(kept), str(duplicate)))
+            self.conn.execute("DELETE FROM codings WHERE id = ?", (duplicate,))
+        moved = self.conn.execute("UPDATE codings SET code_id = ? WHERE code_id = ?", (new, old)).rowcount + len(twins)
+        self.conn.execute(
+            "DELETE FROM reviews WHERE code_id = ? AND EXISTS (SELECT 1 FROM reviews k WHERE k.code_id = ?"
+            " AND k.reviewer = reviews.reviewer AND k.auto_coder = reviews.auto_coder AND k.source_id = reviews.source_id"
+            " AND k.start = reviews.start AND k.end = reviews.end)", (old, new))
+        self.conn.execute("UPDATE reviews SET code_id = ? WHERE code_id = ?", (new, old))
         self.conn.execute("UPDATE memos SET target = ? WHERE target_kind = 'code' AND target = ?", (new, old))
         self.conn.execute(
             "UPDATE memos SET target = substr(target, 1, instr(target, '|')) || ? "

@@ -34,7 +34,7 @@ def test_errors_are_one_line_and_leave_store_unchanged(invoke, transcripts, mini
     invoke("init", proj)
     invoke("import", transcripts / "caps.txt")
     result = invoke("code")
-    assert result.output == "Error: the project has no codebook yet: give --codebook FILE\n"
+    assert result.output == "Error: the project has no codebook yet: load one with 'ipe code --codebook FILE' (or 'ipe run --codebook FILE')\n"
     invoke("code", "--codebook", mini_codebook)
     with project.open_store(proj) as store:
         before = store.logical_checksum()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from ipe import agreement
-from ipe import exporters
+from ipe import exporters, filters
 from ipe import project as lib
 from ipe.cli import cli, echo_table, format_option
 from ipe.errors import IpeError
@@ -46,6 +46,8 @@ def agree_coders(ctx, coders, unit, codes, sources, disagreements, fmt):
         ipe agree coder-a coder-b --unit sentence --disagreements disagreements.csv
     """
     with lib.open_store(ctx.obj["project"]) as store:
+        filters.check_filters(store, lib.current_codebook(store)[1] if codes else None, codes=codes,
+                              coders=coders, sources=sources)
         try:
             table, diffs = agreement.coder_agreement(store, list(coders), unit, list(codes) or None, list(sources) or None)
         except ValueError as exc:

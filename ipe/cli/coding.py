@@ -7,7 +7,7 @@ import click
 from ipe import exporters
 from ipe import listings
 from ipe import project as lib
-from ipe import tables
+from ipe import filters, tables
 from ipe.anonymise import require_pseudonymised
 from ipe.cli import cli, echo_table, format_option, progress_factory
 from ipe.evaluate import evaluate as run_evaluation
@@ -206,6 +206,8 @@ def segments(ctx, codes, types, case, role, coders, fmt):
     """
     with lib.open_store(ctx.obj["project"]) as store:
         _, cb = lib.current_codebook(store)
+        filters.check_filters(store, cb, codes=codes, coders=coders, cases=[case] if case else None,
+                              roles=[role] if role else None)
         bank = tables.quote_bank(store, cb, coders=coders or None, codes=codes or None, types=types or None,
                                  attributes={"case": case, "role": role})
     if fmt == "table":
@@ -226,6 +228,7 @@ def codes(ctx, coders, fmt):
     """
     with lib.open_store(ctx.obj["project"]) as store:
         _, cb = lib.current_codebook(store)
+        filters.check_filters(store, cb, coders=coders)
         table = tables.code_counts(store, cb, coders or None)
     echo_table(table, fmt)
     unused = table[table.segments == 0]
@@ -267,5 +270,6 @@ def evaluate(ctx, gold, auto, unit, sources, cv_coder, lexical_only, quiet, fmt)
     if not gold:
         raise click.UsageError("give --gold CODER (or --cv CODER for a learning curve)")
     with lib.open_store(ctx.obj["project"]) as store:
+        filters.check_filters(store, sources=sources)
         table = run_evaluation(store, auto, gold, unit, sources=list(sources) or None)
     echo_table(table, fmt)

@@ -33,9 +33,12 @@ def init(ctx, directory):
 @click.option("--replace", is_flag=True,
               help="Replace a changed source even if human codings lose their quote (kept orphaned, see ipe orphans), "
                    "or from another file of the same name.")
+@click.option("--interviewer", "interviewers", multiple=True, metavar="LABEL",
+              help="A speaker label that is the interviewer in every file (repeatable), e.g. --interviewer 'Counsel "
+                   "Inquiry'. Without it or a speakers column, the speaker who mostly asks questions is taken.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @click.pass_context
-def import_(ctx, paths, manifest, text_column, id_column, model, replace, quiet):
+def import_(ctx, paths, manifest, text_column, id_column, model, replace, interviewers, quiet):
     """Import transcripts (.txt .md .docx .vtt .srt, folders, or a CSV of answers).
 
     Re-importing an unchanged file reports it unchanged; a changed file replaces the old text and keeps its
@@ -49,7 +52,7 @@ def import_(ctx, paths, manifest, text_column, id_column, model, replace, quiet)
     """
     with lib.open_store(ctx.obj["project"]) as store:
         report = lib.import_sources(store, paths, manifest, text_column, id_column, model, progress_factory(quiet),
-                                    replace=replace)
+                                    replace=replace, interviewers=interviewers)
     for source_id, status, detail in report.rows:
         if status != "unchanged":
             click.echo(f"{status:>18}  {source_id}  {detail}".rstrip())

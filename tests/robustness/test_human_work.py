@@ -83,3 +83,36 @@ def test_codebook_without_a_humanly_coded_code_keeps_and_reports(human_store, tm
 def test_cli_rename_and_warning(invoke, human_store):
     result = invoke("codebook", "rename", "grp-fathers", "grp-dads", project_dir=human_store.path.parent)
     assert result.exit_code == 0 and "renamed grp-fathers to grp-dads" in result.output
+
+
+def test_merge_never_duplicates_codings_or_strands_reviews(human_store, mini_codebook, tmp_path):
+    """Issue 16 (9): a span coded with both codes by one coder becomes one coding; reviews all follow."""
+    extra = tmp_path / "extra.yaml"
+    extra.write_text(mini_codebook.read_text().replace("  - id: mech-trust", """  - id: ctx-colocation
+    name: Co-location
+    type: context
+    parent: contexts
+    description: Agencies in one room.
+    include: Sitting in one office.
+    exclude: Virtual presence.
+    examples: ["We are co-located."]
+    rules:
+      phrases: ["co-located"]
+  - id: mech-trust""", 1))
+    project.load_codebook(human_store, extra)
+    quote = "We sit together, so we know each other."
+    text = human_store.source("colon").text
+    s = text.index(quote)
+    csv = tmp_path / "both.csv"
+    csv.write_text(f"source,code,quote\ncolon,ctx-colocation,\"{quote}\"\n")
+    project.import_codings(human_store, csv, "ann")  # ann now has both context codes on one span
+    human_store.add_reviews([("ann", "auto", "colon", s, s + len(quote), "ctx-relationships", "accept"),
+                             ("ann", "auto", "colon", s, s + len(quote), "ctx-colocation", "reject")])
+    [twin] = [c for c in human_store.codings(coders=["ann"]) if c.code_id == "ctx-relationships"]
+    project.add_memo(human_store, "coding", str(twin.id), "On the twin.", "ann")
+    project.change_code(human_store, "ctx-relationships", "ctx-colocation", merge=True)
+    ann = [(c.source_id, c.start, c.end, c.code_id) for c in human_store.codings(coders=["ann"])]
+    assert len(ann) == len(set(ann)) == 2
+    assert [r[5] for r in human_store.reviews(status=None)] == ["ctx-colocation"]
+    [memo] = [m for m in human_store.memos("coding")]
+    assert human_store.coding_exists(int(memo.target))
