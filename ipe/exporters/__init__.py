@@ -1,11 +1,16 @@
 """Exporters: one module per format behind one registry keyed by kind and format name.
 
-Each module has ``FORMAT``, ``SUFFIX``, ``KIND`` and ``write``. The signature of ``write`` follows the kind:
+Each module has ``FORMAT``, ``SUFFIX``, ``KIND`` and one signature, ``write(data, path, title="") -> list[Path]``:
+it writes ``data`` to ``path`` (the file name the registry chose, suffix included) and returns the files written.
+The kind says what ``data`` is:
 
-- ``table``: ``write(tables, target, title)``: ``tables`` maps a name to a DataFrame, ``target`` is a path without
-  suffix, and it returns the files it wrote (csv, json, md, docx, xlsx);
-- ``graph``: ``write(graph, path)`` for a CMO ``networkx.DiGraph`` (graphml, gexf, json, dot, png, svg);
-- ``project``: ``write(store, path)`` for a whole project (qdc, qdpx).
+- ``table``: a dict of name -> DataFrame (csv, json, md, docx, xlsx; CSV writes ``<name>-<table>.csv`` for
+  several); written with :func:`write`;
+- ``graph``: a CMO ``networkx.DiGraph`` (graphml, gexf, json, dot, png, svg);
+- ``project``: a project's store (qdc, qdpx);
+- ``spectrum``: a survey :class:`ipe.survey.Spectrum` (png);
+
+the last three written with :func:`export`, the file's suffix naming the format.
 
 Output is deterministic: zip-based formats get fixed timestamps. Every file is written through
 :func:`ipe.outputs.produce`: whole or not at all, owner-only.
@@ -70,12 +75,14 @@ def get(fmt: str, kind: str = "table"):
 
 
 def write(fmt: str, tables: dict, target, title: str = "") -> list[Path]:
-    """Write ``tables`` in ``fmt`` to ``target`` (a path; its suffix, if any, is replaced by the format's)."""
+    """Write ``tables`` in ``fmt`` to ``target`` plus the format's suffix (a suffix ``target`` already has is not
+    doubled); return the files written."""
     target = Path(target)
     exporter = get(fmt)
     if target.suffix.lower() == exporter.SUFFIX:
         target = target.with_suffix("")
-    return outputs.produce(lambda staged: exporter.write(tables, staged, title), target)
+    path = target.with_name(target.name + exporter.SUFFIX)
+    return outputs.produce(lambda staged: exporter.write(tables, staged, title), path)
 
 
 def export(kind: str, data, path, fmt: Optional[str] = None) -> Path:
@@ -85,7 +92,7 @@ def export(kind: str, data, path, fmt: Optional[str] = None) -> Path:
     fmt = (fmt or path.suffix.lstrip(".")).lower()
     if fmt not in formats(kind):
         raise IpeError(f"unknown {kind} format '{fmt}' (choose from {', '.join(formats(kind))})")
-    return outputs.produce(lambda staged: get(fmt, kind).write(data, staged), path)
+    return outputs.produce(lambda staged: get(fmt, kind).write(data, staged), path)[0]
 
 
 def write_graph(graph, path, fmt: Optional[str] = None) -> Path:

@@ -1,4 +1,4 @@
-"""CSV: one UTF-8 file per table (``<target>.csv``, or ``<target>-<name>.csv`` for several)."""
+"""CSV: one UTF-8 file per table (``<name>.csv`` as asked, or ``<name>-<table>.csv`` for several)."""
 
 from pathlib import Path
 
@@ -7,10 +7,11 @@ SUFFIX = ".csv"
 KIND = "table"
 
 
-def write(tables: dict, target: Path, title: str = "") -> list[Path]:
+def write(tables: dict, path: Path, title: str = "") -> list[Path]:
     out = []
     for name, table in tables.items():
-        path = target.with_name(f"{target.name}{SUFFIX}") if len(tables) == 1 else target.with_name(f"{target.name}-{name}{SUFFIX}")
-        table.to_csv(path, index=False, lineterminator="\n")
-        out.append(path)
+        stem = path.name[: -len(SUFFIX)]
+        file = path if len(tables) == 1 else path.with_name(f"{stem}-{name}{SUFFIX}")
+        table.to_csv(file, index=False, lineterminator="\n")
+        out.append(file)
     return out

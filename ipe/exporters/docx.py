@@ -82,7 +82,7 @@ def add_key(document, contents, key: dict) -> None:
         word.add_table(document, view, part)
 
 
-def write(tables: dict, target: Path, title: str = "") -> list[Path]:
+def write(tables: dict, path: Path, title: str = "") -> list[Path]:
     document = word.new_document(title)
     if title:
         document.add_paragraph(title, style="Title")
@@ -94,4 +94,4 @@ def write(tables: dict, target: Path, title: str = "") -> list[Path]:
     add_tables(document, contents, tables)
     add_key(document, contents, code_key(tables))
     contents.finish()
-    return [word.save(document, target.with_name(target.name + SUFFIX))]
+    return [word.save(document, path)]

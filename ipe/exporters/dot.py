@@ -9,7 +9,7 @@ SUFFIX = ".dot"
 KIND = "graph"
 
 
-def write(graph, path: Path) -> Path:
+def write(graph, path: Path, title: str = "") -> list[Path]:
     from networkx.drawing import nx_pydot
 
     flat = flat_copy(graph)
@@ -21,4 +21,4 @@ def write(graph, path: Path) -> Path:
         data.update({k: str(v) for k, v in data.items()})
     flat.graph = {k: str(v) for k, v in flat.graph.items()}
     Path(path).write_text(nx_pydot.to_pydot(flat).to_string(), encoding="utf-8")
-    return Path(path)
+    return [Path(path)]

@@ -13,10 +13,10 @@ SUFFIX = ".gexf"
 KIND = "graph"
 
 
-def write(graph, path: Path) -> Path:
+def write(graph, path: Path, title: str = "") -> list[Path]:
     import networkx as nx
 
     text = "\n".join(nx.generate_gexf(flat_copy(graph, gexf=True)))
     text = re.sub(r'lastmodifieddate="[^"]*"', 'lastmodifieddate="2000-01-01"', text, count=1)
     Path(path).write_text(text + "\n", encoding="utf-8")
-    return Path(path)
+    return [Path(path)]

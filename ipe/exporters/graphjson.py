@@ -8,7 +8,7 @@ SUFFIX = ".json"
 KIND = "graph"
 
 
-def write(graph, path: Path) -> Path:
+def write(graph, path: Path, title: str = "") -> list[Path]:
     import networkx as nx
 
     try:
@@ -18,4 +18,4 @@ def write(graph, path: Path) -> Path:
     data["nodes"] = sorted(data["nodes"], key=lambda n: str(n["id"]))
     data["links"] = sorted(data["links"], key=lambda e: (str(e["source"]), str(e["target"])))
     Path(path).write_text(json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    return Path(path)
+    return [Path(path)]

@@ -9,8 +9,8 @@ SUFFIX = ".graphml"
 KIND = "graph"
 
 
-def write(graph, path: Path) -> Path:
+def write(graph, path: Path, title: str = "") -> list[Path]:
     import networkx as nx
 
     nx.write_graphml(flat_copy(graph), path)
-    return Path(path)
+    return [Path(path)]

@@ -26,12 +26,11 @@ def text(table) -> str:
     return "\n".join(table_lines(table))
 
 
-def write(tables: dict, target: Path, title: str = "") -> list[Path]:
+def write(tables: dict, path: Path, title: str = "") -> list[Path]:
     lines = [f"# {title}", ""] if title else []
     for name, table in tables.items():
         if len(tables) > 1 or not title:
             lines += [f"## {name}", ""]
         lines += table_lines(table) + [""]
-    path = target.with_name(target.name + SUFFIX)
     path.write_text("\n".join(lines), encoding="utf-8")
     return [path]

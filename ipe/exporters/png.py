@@ -9,5 +9,5 @@ SUFFIX = ".png"
 KIND = "graph"
 
 
-def write(graph, path: Path) -> Path:
-    return draw(graph, path, fmt=FORMAT)
+def write(graph, path: Path, title: str = "") -> list[Path]:
+    return [draw(graph, path, fmt=FORMAT)]

@@ -9,5 +9,5 @@ SUFFIX = ".qdc"
 KIND = "project"
 
 
-def write(store, path: Path) -> Path:
-    return export_codebook(store, path).path
+def write(store, path: Path, title: str = "") -> list[Path]:
+    return [export_codebook(store, path).path]

@@ -13,7 +13,7 @@ BAND_COLOURS = {MODELS[0]: "#f4c7c3", MODELS[1]: "#fce8b2", MODELS[2]: "#b7e1cd"
 POINT_COLOURS = {MODELS[0]: "#c0392b", MODELS[1]: "#b7950b", MODELS[2]: "#1e8449"}
 
 
-def write(spec, path: Path) -> Path:
+def write(spec, path: Path, title: str = "") -> list[Path]:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -57,4 +57,4 @@ def write(spec, path: Path) -> Path:
         ax.spines[side].set_visible(False)
     fig.tight_layout()
     fig.savefig(path, format="png", metadata={"Software": None})
-    return path
+    return [path]

@@ -123,7 +123,7 @@ def _print_setup(sheet, total_chars: float, label_columns: int) -> None:
     sheet.oddFooter.center.size = 8
 
 
-def write(tables: dict, target: Path, title: str = "") -> list[Path]:
+def write(tables: dict, path: Path, title: str = "") -> list[Path]:
     from openpyxl import Workbook
 
     workbook = Workbook()
@@ -134,7 +134,6 @@ def write(tables: dict, target: Path, title: str = "") -> list[Path]:
     used: set = set()
     for name, table in tables.items():
         _write_sheet(workbook.create_sheet(_sheet_name(name, used)), table)
-    path = target.with_name(target.name + SUFFIX)
     workbook.save(path)
     fix_zip_timestamps(path)
     return [path]
