@@ -26,16 +26,51 @@ def _no_progress(items, **_):
     return items
 
 
-def init(project: Optional[str | os.PathLike]) -> Path:
-    """Create a project folder with an empty store (owner-only permissions); an existing project is left as is."""
+def init(project: Optional[str | os.PathLike], database: Optional[str] = None) -> Path:
+    """Create a project folder with an empty store (owner-only permissions); an existing project is left as is.
+
+    ``database`` (a ``postgresql://`` URL without a password) keeps the store in PostgreSQL instead of the folder.
+    """
     folder = resolve_project(project)
-    with Store.create(folder):
+    with Store.create(folder, database):
         pass
     return folder
 
 
-def open_store(project: Optional[str | os.PathLike]) -> Store:
-    return Store.open(resolve_project(project))
+def store_label(project: Optional[str | os.PathLike], database: Optional[str] = None) -> str:
+    """Where a project's store is, for people: the SQLite file, or the database URL without any password."""
+    with open_store(project, database) as store:
+        return store.label
+
+
+def copy_project(project: Optional[str | os.PathLike], to: str, switch: bool = False,
+                 actor: Optional[str] = None) -> "CopyReport":
+    """Copy a project's store to ``to`` (a PostgreSQL URL or a new SQLite file/folder), verified by checksum.
+
+    With ``switch``, the project folder then uses the copy: its configuration names the PostgreSQL database, or is
+    removed when the copy is the folder's own ``ipe.db``.
+    """
+    from ipe.store import CONFIG_NAME, default_actor
+    from ipe.store.backend import is_postgres, write_config
+    from ipe.store.copy import copy_store
+
+    folder = resolve_project(project)
+    with open_store(folder) as store:
+        report = copy_store(store, to, actor or default_actor())
+    if switch:
+        if is_postgres(to):
+            write_config(folder, to)
+        elif Path(report.target).resolve() == (folder / "ipe.db").resolve():
+            (folder / CONFIG_NAME).unlink(missing_ok=True)
+        else:
+            raise ProjectError(f"{report.target}: --switch to SQLite needs the copy in the project folder"
+                               f" ({folder / 'ipe.db'})")
+    return report
+
+
+def open_store(project: Optional[str | os.PathLike], database: Optional[str] = None) -> Store:
+    """Open a project's store: ``database`` if given, else ``$IPE_DATABASE``, else what the folder names."""
+    return Store.open(resolve_project(project), database)
 
 
 # -- import ----------------------------------------------------------------------------------------------------------

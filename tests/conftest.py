@@ -6,6 +6,7 @@ from click.testing import CliRunner
 
 from ipe import project
 from ipe.cli import cli
+from pgcluster import Cluster
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ROOT = Path(__file__).parent.parent
@@ -29,10 +30,30 @@ def transcripts(tmp_path):
     return target
 
 
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """A throwaway PostgreSQL cluster for the whole session (see tests/pgcluster.py)."""
+    cluster = Cluster().start()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def backend(request):
+    """Each store test runs twice: on SQLite and on PostgreSQL."""
+    return request.param
+
+
 @pytest.fixture
-def store(tmp_path):
-    folder = project.init(tmp_path / "proj")
-    s = project.open_store(folder)
+def database(backend, request):
+    """The database URL of a new empty project for the backend under test (None: SQLite in the folder)."""
+    return request.getfixturevalue("pg_cluster").new_url() if backend == "postgresql" else None
+
+
+@pytest.fixture
+def store(tmp_path, database):
+    folder = project.init(tmp_path / "proj", database)
+    s = project.open_store(folder, database)
     yield s
     s.close()
 

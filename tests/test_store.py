@@ -9,7 +9,21 @@ from ipe.errors import ProjectBusy, ProjectError
 from ipe.store import SCHEMA_VERSION, Store
 
 
-def test_pragmas_and_schema(store):
+@pytest.fixture
+def sqlite_store(tmp_path):
+    with Store.create(tmp_path / "proj") as s:
+        yield s
+
+
+def test_schema_on_either_backend(store):
+    assert store.schema_version == SCHEMA_VERSION
+    assert {"sources", "codings", "codebooks", "audit", "meta"} <= set(store.table_names())
+    assert store.integrity_check() == "ok"
+    assert store.audit_log()[0].action == "migrate"
+
+
+def test_pragmas_and_schema(sqlite_store):
+    store = sqlite_store
     assert store.conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
     assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert store.schema_version == SCHEMA_VERSION
@@ -20,11 +34,11 @@ def test_pragmas_and_schema(store):
 
 def test_migration_from_version_one_backs_up_first(tmp_path, monkeypatch):
     folder = tmp_path / "p"
-    monkeypatch.setattr(store_module, "SCHEMA_VERSION", 1)
+    monkeypatch.setattr(store_module.migrations, "SCHEMA_VERSION", 1)
     with Store.create(folder) as old:
         assert old.schema_version == 1
         old.conn.execute("INSERT INTO coders (name, kind, created_at) VALUES ('ann', 'human', 'x')")
-    monkeypatch.setattr(store_module, "SCHEMA_VERSION", len(store_module.MIGRATIONS))
+    monkeypatch.setattr(store_module.migrations, "SCHEMA_VERSION", len(store_module.MIGRATIONS))
     with Store.open(folder) as new:
         assert new.schema_version == len(store_module.MIGRATIONS)
         assert new.coders() == {"ann": "human"}
@@ -50,13 +64,18 @@ def test_corrupt_store_is_one_line(tmp_path):
         Store.open(folder)
 
 
-def test_transaction_rolls_back_and_busy_is_reported(store, monkeypatch):
+def test_transaction_rolls_back(store):
     with pytest.raises(RuntimeError):
         with store.transaction("t", "test"):
             store.ensure_coder("ann", "human")
             raise RuntimeError("boom")
     assert store.coders() == {}
-    monkeypatch.setattr(store_module, "BUSY_TIMEOUT_MS", 50)
+    assert [e.action for e in store.audit_log()] == ["migrate"]
+
+
+def test_busy_is_reported(sqlite_store, monkeypatch):
+    store = sqlite_store
+    monkeypatch.setattr(store_module.backend, "BUSY_TIMEOUT_MS", 50)
     other = Store.open(store.path.parent)
     other.conn.execute("PRAGMA busy_timeout = 50")
     other.conn.execute("BEGIN IMMEDIATE")
@@ -75,6 +94,8 @@ def test_backup_is_a_consistent_copy(coded_store, tmp_path):
     copy = sqlite3.connect(path)
     assert copy.execute("SELECT COUNT(*) FROM codings").fetchone()[0] == len(coded_store.codings())
     copy.close()
+    with Store.open(tmp_path, f"sqlite:///{path}") as reopened:
+        assert reopened.logical_checksum() == coded_store.logical_checksum()
 
 
 def test_meta_survey_and_case_links(coded_store):

@@ -24,6 +24,7 @@ COMMANDS = {
     "codebook": (("ipe.cli.codebook",), "Validate, show and export programme-theory codebooks."),
     "codes": (("ipe.cli.coding",), "Counts per code (segments, sources, cases), listing codes never coded too."),
     "codings": (("ipe.cli.coding",), "Import and export human codings."),
+    "db": (("ipe.cli.db",), "The project's store: copy it between SQLite and PostgreSQL."),
     "evaluate": (("ipe.cli.coding",), "Precision, recall and F1 of the auto-coder against a gold coder, per code and overall."),
     "import": (("ipe.cli.project",), "Import transcripts (.txt .md .docx .vtt .srt, folders, or a CSV of answers)."),
     "init": (("ipe.cli.project",), "Create a project folder with an empty store (owner-only permissions)."),
@@ -158,8 +159,11 @@ def echo_table(table, fmt: str = "table") -> None:
 @click.option("--team-outputs", envvar="IPE_TEAM_OUTPUTS", is_flag=True,
               help="Outputs readable and writable by your group (0660 files, 0770 folders) for a team folder; "
                    "default owner-only (0600/0700). Or set IPE_TEAM_OUTPUTS=1.")
+@click.option("--database", metavar="URL",
+              help="The project's PostgreSQL database, postgresql://user@host:port/db, overriding what the folder"
+                   " names (or set IPE_DATABASE). No password in the URL: use PGPASSFILE or the environment.")
 @click.pass_context
-def cli(ctx, project, team_outputs):
+def cli(ctx, project, team_outputs, database):
     """ipe: code MASH evaluation transcripts against a programme theory, offline and reproducibly.
 
     Example:
@@ -170,6 +174,27 @@ def cli(ctx, project, team_outputs):
     ctx.obj["project"] = project
     if team_outputs:
         outputs.set_team(True)
+    if database:
+        _use_database(ctx, database)
+
+
+def _use_database(ctx, database: str) -> None:
+    """``--database`` is ``IPE_DATABASE`` for this one command (and any worker processes it starts)."""
+    import os
+
+    from ipe.store import ENV_DATABASE
+
+    previous = os.environ.get(ENV_DATABASE)
+    os.environ[ENV_DATABASE] = database
+    ctx.obj["database"] = database
+
+    def restore():
+        if previous is None:
+            os.environ.pop(ENV_DATABASE, None)
+        else:
+            os.environ[ENV_DATABASE] = previous
+
+    ctx.call_on_close(restore)
 
 
 def main() -> None:

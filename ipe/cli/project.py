@@ -12,16 +12,22 @@ from ipe.cli import cli, echo_table, format_option, progress_factory
 
 @cli.command()
 @click.argument("directory", type=click.Path(file_okay=False), required=False)
+@click.option("--database", metavar="URL",
+              help="Keep the store in this PostgreSQL database (postgresql://user@host:port/db, no password);"
+                   " the folder then holds only the URL.")
 @click.pass_context
-def init(ctx, directory):
+def init(ctx, directory, database):
     """Create a project folder with an empty store (owner-only permissions).
 
     Example:
 
         ipe init my-evaluation
+
+        ipe init team-evaluation --database postgresql://ipe@db.example.org/mash
     """
-    folder = lib.init(directory or ctx.obj["project"])
-    click.echo(f"Project ready in {folder}")
+    folder = lib.init(directory or ctx.obj["project"], database or ctx.obj.get("database"))
+    where = lib.store_label(folder, database or ctx.obj.get("database"))
+    click.echo(f"Project ready in {folder} (store: {where})")
 
 
 @cli.command("import")
