@@ -50,7 +50,7 @@ def copy_project(project: Optional[str | os.PathLike], to: str, switch: bool = F
     With ``switch``, the project folder then uses the copy: its configuration names the PostgreSQL database, or is
     removed when the copy is the folder's own ``ipe.db``.
     """
-    from ipe.store import CONFIG_NAME, default_actor
+    from ipe.store import CONFIG_NAME
     from ipe.store.backend import is_postgres, write_config
     from ipe.store.copy import copy_store
 
