@@ -167,18 +167,18 @@ def test_suggest_cli_writes_and_reports(invoke, tmp_path, learned):
     assert missing.exit_code == 1 and missing.output.startswith("Error: no suggestions written as 'nobody'")
 
 
-def test_migration_keeps_codings_and_allows_suggested_status(tmp_path, monkeypatch):
-    monkeypatch.setattr(store_module, "SCHEMA_VERSION", 4)
-    folder = project.init(tmp_path / "old")
+def test_migration_keeps_codings_and_allows_suggested_status(tmp_path, monkeypatch, database):
+    monkeypatch.setattr(store_module.migrations, "SCHEMA_VERSION", 4)
+    folder = project.init(tmp_path / "old", database)
     with project.open_store(folder) as old:
         with old.transaction():
             old.write_source(_source())
             old.ensure_coder("ana", "human")
             old.add_codings([Coding("s1", 0, 3, "x", "ana", quote="abc")])
         assert old.schema_version == 4
-    monkeypatch.setattr(store_module, "SCHEMA_VERSION", len(store_module.MIGRATIONS))
+    monkeypatch.setattr(store_module.migrations, "SCHEMA_VERSION", len(store_module.MIGRATIONS))
     with project.open_store(folder) as new:
-        assert [c.quote for c in new.codings()] == ["abc"]
+        assert [c.quote for c in new.codings()] == ["abc"]  # the rebuilt table's new keys go on after the old ones
         with new.transaction():
             new.ensure_coder("s", "auto")
             new.replace_suggestions("s", [(Coding("s1", 0, 3, "x", "s", quote="abc"),
