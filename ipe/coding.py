@@ -51,6 +51,11 @@ class CompiledCodebook:
         self.cues: dict[str, list[tuple[str, ...]]] = {}
         self.windows: dict[str, Optional[int]] = {}
         self.order = {c.id: i for i, c in enumerate(codebook.codes)}
+        # An outcome is only evidenced when it happened: a wish or a "should have" is not the outcome, and a negated
+        # outcome ("we did not share it in time") is evidence of its twin, when the codebook names exactly one.
+        self.outcomes = {c.id for c in codebook.codes if c.type == "outcome"}
+        self.twins = {c.id: c.contradicts[0] for c in codebook.codes
+                      if c.type == "outcome" and len(c.contradicts) == 1 and not codebook.code(c.contradicts[0]).rules.empty}
         lemma_texts = []
         for code in codebook.codes:
             rules = code.rules
@@ -107,25 +112,51 @@ class CompiledCodebook:
         words = None
         for key, start, end in hits:
             code_id, rule = self.rule_of[key]
-            if self.cues.get(code_id):
+            if self.cues.get(code_id) or code_id in self.outcomes:
                 words = words or _Words(doc)
-                if self._excluded(words, code_id, start, end):
+            if code_id in self.outcomes and _counterfactual(words, start):
+                continue
+            if self.cues.get(code_id):
+                cue = self._excluded(words, code_id, start, end)
+                if cue is not None:
+                    twin = self.twins.get(code_id)
+                    if twin and cue in NEGATION_CUES:
+                        found.append((twin, f"negated {rule}", start, end))
                     continue
             found.append((code_id, rule, start, end))
         found.sort(key=lambda m: (m[2], m[3], self.order[m[0]], m[1]))
         return found
 
-    def _excluded(self, context: "_Words", code_id: str, start: int, end: int) -> bool:
+    def _excluded(self, context: "_Words", code_id: str, start: int, end: int) -> Optional[tuple]:
+        """The first exclusion cue of ``code_id`` near the hit, or None."""
         cues = self.cues.get(code_id)
         if not cues:
-            return False
+            return None
         sent_start, sent_end = context.sentence[start]
         window = self.windows.get(code_id)
         lo = sent_start if window is None else max(sent_start, start - window)
         hi = sent_end if window is None else min(sent_end, end + window)
         # Cues inside the hit itself do not count: a phrase like "no early help" is meant as written.
         sides = context.lower[lo:start], context.lower[end:hi]
-        return any(_contains(side, cue) for side in sides for cue in cues)
+        return next((cue for cue in cues for side in sides if _contains(side, cue)), None)
+
+
+# Negations and deficits that turn an outcome into its twin ("not told" -> parents excluded); other exclusion cues
+# (a word in another sense: "NHS trust", "the kids") only drop the hit.
+NEGATION_CUES = {(w,) for w in ("not", "n't", "n’t", "never", "nobody", "noone", "nothing", "no", "without",
+                                "lack", "lacked", "lacking", "delay", "delays", "delayed", "late", "slow", "slower",
+                                "lost", "low", "wait", "waiting", "waited")} | {("no", "one")}
+# Before an outcome in its sentence, these make it a wish or a hypothesis, not something that happened.
+COUNTERFACTUAL_CUES = tuple(tuple(c.split()) for c in (
+    "would have", "could have", "should have", "might have", "would've", "could've", "should've", "would be",
+    "needed to be", "need to be", "needs to be", "wish", "wished", "wishes", "if only", "ought to", "hope",
+    "hoped", "were more", "if we had", "if they had", "if someone had", "if somebody had"))
+
+
+def _counterfactual(context: "_Words", start: int) -> bool:
+    sent_start, _ = context.sentence[start]
+    before = context.lower[sent_start:start]
+    return any(_contains(before, cue) for cue in COUNTERFACTUAL_CUES)
 
 
 class _Words:

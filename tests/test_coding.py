@@ -114,3 +114,40 @@ def test_locate_quote_exact_flexible_and_nearest():
     assert locate_quote(text, "said it again") == (19, 32)
     assert locate_quote(text, "We said", near=30) == (34, 41)
     assert locate_quote(text, "absent") is None
+
+
+def _twin_codebook(mini_codebook):
+    """The mini codebook with a twin for timely sharing, as the shipped codebook pairs its outcomes."""
+    text = mini_codebook.read_text(encoding="utf-8")
+    twin = '''  - id: out-delayed-sharing
+    name: Delayed information sharing
+    type: outcome
+    description: Information reaches the hub late or not at all.
+    include: Information shared late.
+    exclude: Timely sharing.
+    examples: ["They shared it late, after the strategy meeting."]
+    contradicts: [out-timely-sharing]
+    rules:
+      phrases: ["shared it late"]
+'''
+    text = text.replace("  - id: grp-fathers", twin + "  - id: grp-fathers")
+    text = text.replace("    exclude: Sharing a car or office.\n", "    exclude: Sharing a car or office.\n"
+                        "    contradicts: [out-delayed-sharing]\n")
+    return codebook.loads(text)
+
+
+def test_negated_outcome_becomes_evidence_of_its_twin(mini_codebook):
+    nlp = coding_pipeline(_twin_codebook(mini_codebook))
+    found = spans(nlp, "Health did not share information with us.")
+    assert [(code, rule) for code, _, rule in found] == [("out-delayed-sharing", "negated lemma:share information")]
+    # A cue in another sense (not a negation) only drops the hit: mech-trust has no twin either way.
+    assert spans(nlp, "The NHS trust them to deliver.") == []
+
+
+def test_a_wished_or_hypothetical_outcome_is_not_coded(mini_codebook):
+    nlp = coding_pipeline(_twin_codebook(mini_codebook))
+    assert spans(nlp, "I wish the police would share information with us.") == []
+    assert spans(nlp, "It would be better if we shared information sooner.") == []
+    assert [s[0] for s in spans(nlp, "We share information every morning.")] == ["out-timely-sharing"]
+    # Counterfactual cues only concern outcomes: a wish about a context is still the context.
+    assert [s[0] for s in spans(nlp, "I wish we could sit together more.")] == ["ctx-relationships"]
