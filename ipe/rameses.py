@@ -93,6 +93,7 @@ def _program_theory(store, codebook: Codebook, item: Item) -> None:
                      f"revisions; see item 13).")
     item.table("Codebook versions", versions)
     item.table("Initial configurations", _configurations(codebook.theory))
+    item.bullets("Initial statements", [f"{t.id}: {t.statement}" for t in codebook.theory])
     chains = [f"{t.chain_from} → {t.id}" for t in codebook.theory if t.chain_from]
     if chains:
         item.text("Chains (the outcome of one configuration is the context of the next): " + "; ".join(chains)
@@ -102,8 +103,8 @@ def _program_theory(store, codebook: Codebook, item: Item) -> None:
 
 def _configurations(configs) -> pd.DataFrame:
     rows = [{"id": t.id, "context": t.context, "mechanism": t.mechanism or f"{t.resource} + {t.response}",
-             "outcome": t.outcome, "chain from": t.chain_from or "", "statement": t.statement} for t in configs]
-    return pd.DataFrame(rows, columns=["id", "context", "mechanism", "outcome", "chain from", "statement"])
+             "outcome": t.outcome, "chain from": t.chain_from or ""} for t in configs]
+    return pd.DataFrame(rows, columns=["id", "context", "mechanism", "outcome", "chain from"])
 
 
 def _questions(codebook: Codebook, item: Item) -> None:
