@@ -77,7 +77,7 @@ class Item:
 
 
 def _codebooks(store) -> pd.DataFrame:
-    rows = store.conn.execute("SELECT version, name, content_hash, loaded_at FROM codebooks ORDER BY version")
+    rows = store.codebook_versions()
     return pd.DataFrame([{"version": v, "name": n, "hash": h[:12], "loaded": at[:10]} for v, n, h, at in rows],
                         columns=["version", "name", "hash", "loaded"])
 

@@ -34,6 +34,11 @@ class CodebooksMixin:
         )
         return version
 
+    def codebook_versions(self) -> list[tuple[int, str, str, str]]:
+        """Every stored codebook version as ``(version, name, content_hash, loaded_at)``, oldest first."""
+        return [tuple(r) for r in self.conn.execute(
+            "SELECT version, name, content_hash, loaded_at FROM codebooks ORDER BY version")]
+
     def latest_codebook(self) -> Optional[tuple[int, str, Optional[str]]]:
         """``(version, document, path)`` of the newest codebook, or None."""
         return self.conn.execute(
