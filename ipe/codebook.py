@@ -29,7 +29,9 @@ CODE_KEYS = {
     "id", "name", "type", "mechanism", "parent", "colour", "description", "include", "exclude", "examples",
     "contradicts", "rules",
 }
-RULE_KEYS = {"unit", "phrases", "lemmas", "patterns", "exclude_cues", "exclude_window"}
+RULE_KEYS = {"unit", "phrases", "lemmas", "patterns", "exclude_cues", "exclude_window", "roles", "agencies",
+             "exclude_roles"}
+ACTOR_KEYS = ("roles", "agencies", "exclude_roles")  # whose speech a code's rules apply to
 TOP_KEYS = {"name", "label", "description", "codes", "theory", "research_questions"}
 CONFIG_KEYS = {"id", "context", "mechanism", "outcome", "statement", "chain_from"}
 RQ_KEYS = {"id", "question", "codes"}
@@ -121,6 +123,11 @@ def _strings(value) -> tuple:
     return tuple(value)
 
 
+def _actors(value) -> tuple:
+    """Roles or agencies as written, compared later without case or extra spaces."""
+    return tuple(" ".join(v.lower().split()) for v in _strings(value))
+
+
 def _build(data: dict, text: str) -> Codebook:
     codes = []
     for raw in data["codes"]:
@@ -132,6 +139,8 @@ def _build(data: dict, text: str) -> Codebook:
             patterns=tuple(json.dumps(p, sort_keys=True) for p in rules_raw.get("patterns") or ()),
             exclude_cues=_strings(rules_raw.get("exclude_cues")),
             exclude_window=rules_raw.get("exclude_window"),
+            roles=_actors(rules_raw.get("roles")), agencies=_actors(rules_raw.get("agencies")),
+            exclude_roles=_actors(rules_raw.get("exclude_roles")),
         )
         codes.append(
             Code(
@@ -233,7 +242,7 @@ def _validate_code(cid: str, raw: dict, by_id: dict) -> list[str]:
     out += [f"{cid}.rules: unknown field '{k}'" for k in sorted(set(rules) - RULE_KEYS, key=str)]
     if rules.get("unit", "sentence") not in UNITS:
         out.append(f"{cid}.rules.unit: '{rules.get('unit')}' is not one of {', '.join(UNITS)}")
-    for key in ("phrases", "lemmas", "exclude_cues"):
+    for key in ("phrases", "lemmas", "exclude_cues") + ACTOR_KEYS:
         value = rules.get(key)
         if value is not None and not (
             isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value)
@@ -247,7 +256,19 @@ def _validate_code(cid: str, raw: dict, by_id: dict) -> list[str]:
         out.append(f"{cid}.rules.exclude_window: must be a positive whole number")
     if not any(rules.get(k) for k in ("phrases", "lemmas", "patterns")):
         out.append(f"{cid}.rules: empty (give phrases, lemmas or patterns)")
-    return out
+    return out + _validate_actors(cid, rules)
+
+
+def _validate_actors(cid: str, rules: dict) -> list[str]:
+    """A role both required and excluded can never be coded, so it is a mistake in the file, not a choice."""
+    def words(key):
+        value = rules.get(key)
+        return {" ".join(v.lower().split()) for v in value if isinstance(v, str)} if isinstance(value, list) else set()
+
+    empty = [f"{cid}.rules.{key}: empty list (name at least one, or leave the field out)"
+             for key in ACTOR_KEYS if rules.get(key) == []]
+    both = sorted(words("roles") & words("exclude_roles"))
+    return empty + [f"{cid}.rules.exclude_roles: '{role}' is also in roles, so the code could never apply" for role in both]
 
 
 def _one_or_many(value) -> list:

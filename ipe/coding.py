@@ -21,8 +21,9 @@ import collections
 import json
 import multiprocessing
 import re
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Optional
+from typing import Callable, Iterable, Optional
 
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
@@ -30,9 +31,59 @@ from spacy.tokens import Doc, Span, SpanGroup
 
 from ipe import nlp as _nlp  # noqa: F401 - registers the ipe_lemmatizer factory
 from ipe.errors import IpeError
-from ipe.records import Codebook, Coding
+from ipe.records import Codebook, Coding, Rules, Turn
 
 SPANS_KEY = "ipe"
+SPEAKER_ATTR = "ipe_speaker"  # Doc extension: the turn's Speaker, for rules restricted by actor
+if not Doc.has_extension(SPEAKER_ATTR):
+    Doc.set_extension(SPEAKER_ATTR, default=None)
+
+
+@dataclass(frozen=True)
+class Speaker:
+    """Who speaks a turn, as far as rules restricted by actor (``roles``, ``agencies``, ``exclude_roles``) ask."""
+
+    role: Optional[str] = None
+    agency: Optional[str] = None
+
+
+def speaker_of(turn: Turn, attributes: dict) -> Speaker:
+    """A turn's speaker: its role, and its source's ``agency`` attribute unless the interviewer is speaking.
+
+    The agency describes the participant (or the setting: ``multi-agency`` for an observed meeting), never the
+    researcher asking the questions.
+    """
+    agency = None if turn.role == "interviewer" else (attributes.get("agency") or None)
+    return Speaker(role=turn.role, agency=agency)
+
+
+def _names(wanted: str, actual: Optional[str]) -> bool:
+    """Whether ``actual`` (a role or agency) contains the words of ``wanted`` in order, ignoring case and hyphens.
+
+    >>> _names("social worker", "Senior Social Worker"), _names("police", "police representative"), _names("nurse", None)
+    (True, True, False)
+    """
+    if not actual:
+        return False
+    have = actual.lower().replace("-", " ").split()
+    want = wanted.lower().replace("-", " ").split()
+    return any(have[i:i + len(want)] == want for i in range(len(have) - len(want) + 1))
+
+
+def actor_allows(rules: Rules, speaker: Optional[Speaker]) -> bool:
+    """Whether a code's rules may code a turn of ``speaker`` (None: not known).
+
+    An excluded role always wins. With ``roles`` or ``agencies`` the speaker's role must name one of the roles or the
+    agency one of the agencies; an unknown speaker names none, so a restricted code is not applied where nobody knows
+    who is speaking.
+    """
+    role = speaker.role if speaker else None
+    agency = speaker.agency if speaker else None
+    if any(_names(r, role) for r in rules.exclude_roles):
+        return False
+    if rules.roles or rules.agencies:
+        return any(_names(r, role) for r in rules.roles) or any(_names(a, agency) for a in rules.agencies)
+    return True
 
 
 class CompiledCodebook:
@@ -51,6 +102,7 @@ class CompiledCodebook:
         self.cues: dict[str, list[tuple[str, ...]]] = {}
         self.windows: dict[str, Optional[int]] = {}
         self.order = {c.id: i for i, c in enumerate(codebook.codes)}
+        self.actors = {c.id: c.rules for c in codebook.codes if c.rules.restricted}
         # An outcome is only evidenced when it happened: a wish or a "should have" is not the outcome, and a negated
         # outcome ("we did not share it in time") is evidence of its twin, when the codebook names exactly one.
         self.outcomes = {c.id for c in codebook.codes if c.type == "outcome"}
@@ -90,6 +142,11 @@ class CompiledCodebook:
         for (code_id, text), doc in zip(lemma_texts, lemma_docs):
             key = self._key(nlp, code_id, f"lemma:{text}")
             self.lemmas.add(key, [doc])
+
+    def allows(self, code_id: str, speaker: Optional[Speaker]) -> bool:
+        """Whether ``code_id``'s actor restrictions let it code a turn of ``speaker``."""
+        rules = self.actors.get(code_id)
+        return rules is None or actor_allows(rules, speaker)
 
     def _key(self, nlp: Language, code_id: str, rule: str) -> str:
         key = f"{code_id}\t{rule}"
@@ -304,7 +361,10 @@ class CodebookCoder:
     def unit_spans(self, doc: Doc) -> list[Span]:
         """One span per (code, unit): each hit widened to its code's unit, the rules that fired in its ``id_``."""
         hits: dict[tuple[int, int, str], list[str]] = {}
+        speaker = doc._.get(SPEAKER_ATTR)
         for code_id, rule, start, end in self.compiled.matches(doc):
+            if not self.compiled.allows(code_id, speaker):
+                continue
             if self.compiled.units.get(code_id) == "turn" or not doc.has_annotation("SENT_START"):
                 lo, hi = 0, len(doc)
             else:
@@ -359,15 +419,21 @@ def coding_pipeline(codebook: Codebook, model: Optional[str] = None) -> Language
     return nlp
 
 
-def code_turns(nlp: Language, items: Iterable[tuple[str, tuple]], batch_size: int = 256, n_process: int = 1):
+def code_turns(nlp: Language, items: Iterable[tuple[str, tuple]], batch_size: int = 256, n_process: int = 1,
+               speaker: Optional[Callable[[tuple], Optional[Speaker]]] = None):
     """Auto-code texts; ``items`` are ``(turn text, context)`` and each result is ``(context, [(start, end, code, rule)])``.
 
-    Offsets are character offsets into the turn text. Results come in the order of ``items``. With ``n_process``
-    above 1, forked workers code batches and send back only the hits (spaCy's own ``n_process`` sends back every
-    Doc, which the parent must then rebuild, so it gains little).
+    Offsets are character offsets into the turn text. Results come in the order of ``items``. ``speaker(context)``
+    says who speaks each turn, for codes whose rules are restricted by actor (without it, or where it gives None,
+    codes restricted to roles or agencies are not applied). With ``n_process`` above 1, forked workers code batches and
+    send back only the hits (spaCy's own ``n_process`` sends back every Doc, which the parent must then rebuild,
+    so it gains little).
     """
+    if speaker is not None:
+        items = (((text, speaker(context)), context) for text, context in items)
     if n_process <= 1 or "fork" not in multiprocessing.get_all_start_methods():
-        for doc, context in nlp.pipe(items, as_tuples=True, batch_size=batch_size, n_process=n_process):
+        docs = ((_turn_doc(nlp, text), context) for text, context in items)
+        for doc, context in nlp.pipe(docs, as_tuples=True, batch_size=batch_size, n_process=n_process):
             yield context, _hits(doc)
         return
     global _WORKER_NLP
@@ -403,8 +469,17 @@ def _batches(items: Iterable, size: int):
         yield batch
 
 
+def _turn_doc(nlp: Language, text):
+    """A turn's text as it goes into the pipeline: the text, or a Doc carrying its Speaker when ``text`` is a pair."""
+    if isinstance(text, str):
+        return text
+    doc = nlp.make_doc(text[0])
+    doc._.set(SPEAKER_ATTR, text[1])
+    return doc
+
+
 def _code_batch(batch: list) -> list:
-    texts = [text for text, _ in batch]
+    texts = [_turn_doc(_WORKER_NLP, text) for text, _ in batch]
     return [(context, _hits(doc)) for (_, context), doc in zip(batch, _WORKER_NLP.pipe(texts))]
 
 

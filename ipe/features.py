@@ -47,14 +47,21 @@ class Example:
     question: str = ""
     role: str = ""
     rules: tuple = ()  # codes the rule coder fired on the sentence
+    agency: str = ""  # for rules restricted by actor; not a feature of its own
 
 
-def rule_hits(codebook, texts: Sequence[str]) -> list[tuple]:
-    """For each text, the code ids the codebook's rules fire on it (sentence by sentence, sorted)."""
-    from ipe.coding import SPANS_KEY, coding_pipeline
+def rule_hits(codebook, examples: Sequence[Example]) -> list[tuple]:
+    """For each example, the code ids the codebook's rules fire on it (sentence by sentence, sorted).
+
+    Its role and agency are the speaker, for rules restricted by actor; an example without a role (a codebook's
+    own example sentence) has an unknown speaker.
+    """
+    from ipe.coding import SPANS_KEY, Speaker, code_turns, coding_pipeline
 
     nlp = coding_pipeline(codebook)
-    return [tuple(sorted({s.label_ for s in doc.spans[SPANS_KEY]})) for doc in nlp.pipe(texts, batch_size=256)]
+    items = ((e.text, Speaker(e.role or None, e.agency or None) if e.role else None) for e in examples)
+    return [tuple(sorted({code for _, _, code, _ in hits}))
+            for _, hits in code_turns(nlp, items, speaker=lambda speaker: speaker)]
 
 
 class Featurizer:

@@ -25,6 +25,7 @@ class Passage:
     role: str = ""
     case: str = ""
     question: str = ""  # the last interviewer turn before this sentence's turn, if any
+    agency: str = ""  # the source's agency attribute (passages are never the interviewer's)
 
     @property
     def ref(self) -> str:
@@ -55,7 +56,7 @@ def passages(store, sources: Optional[Iterable[str]] = None, case: Optional[str]
                 continue
             out.append(Passage(src.id, s.n, s.turn, s.start, s.end, text, (t.speaker or "") if t else "",
                                (t.role if t and t.role else a.get("role", "")), a.get("case", ""),
-                               question.get(s.turn, "")))
+                               question.get(s.turn, ""), a.get("agency", "")))
     return out
 
 

@@ -11,7 +11,7 @@ from typing import Callable, Iterable, Optional
 from ipe import codebook as codebook_module
 from ipe import corpus, outputs
 from ipe.anonymise import Incoming, is_pseudonymised
-from ipe.coding import code_turns, coding_pipeline, locate_quote
+from ipe.coding import code_turns, coding_pipeline, locate_quote, speaker_of
 from ipe.corpus import ImportReport, read_csv_rows
 from ipe.errors import CodingError, IpeError, NotFound, ProjectError
 from ipe.turns import coded_turns, pieces
@@ -233,15 +233,17 @@ def _auto_code(store, codebook_path, coder, jobs, model, include_interviewer, ba
                 report.sources += 1
                 counts[src.id] = 0
                 turns = coded_turns(src.turns, include_interviewer)
-                parts = [(t.start + offset, piece) for t in turns for offset, piece in pieces(src.text[t.start:t.end])]
-                for i, (start, piece) in enumerate(parts):
+                parts = [(t.start + offset, piece, speaker_of(t, src.attributes)) for t in turns
+                         for offset, piece in pieces(src.text[t.start:t.end])]
+                for i, (start, piece, speaker) in enumerate(parts):
                     last = i == len(parts) - 1
-                    yield piece, (src.id, start, src.content_hash if last else None)
+                    yield piece, (src.id, start, src.content_hash if last else None, speaker)
                 if not turns:
                     tx.mark_coded(coder, version, src.id, src.content_hash, 0)
 
         texts: dict[str, str] = {}
-        for (sid, offset, final_hash), hits in code_turns(nlp, items(), batch_size=batch_size, n_process=jobs):
+        for (sid, offset, final_hash, _), hits in code_turns(nlp, items(), batch_size=batch_size, n_process=jobs,
+                                                             speaker=lambda context: context[3]):
             report.turns += 1
             for start, end, code_id, rule in hits:
                 if sid not in texts:

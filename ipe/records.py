@@ -23,6 +23,14 @@ class Rules:
     patterns: tuple = ()
     exclude_cues: tuple = ()
     exclude_window: Optional[int] = None
+    # Actor restrictions: whose speech the rules code (see ipe.coding.Speaker); empty means anyone's.
+    roles: tuple = ()
+    agencies: tuple = ()
+    exclude_roles: tuple = ()
+
+    @property
+    def restricted(self) -> bool:
+        return bool(self.roles or self.agencies or self.exclude_roles)
 
     @property
     def empty(self) -> bool:

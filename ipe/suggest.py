@@ -199,7 +199,7 @@ def training_set(store, codebook, coders: Sequence[str], vectors: bool, progress
         present = {k for k, _ in pairs}
         for code in codes:
             labels[code][i] = int(code in present)
-    examples = [Example(p.text, p.question, p.role) for p in items]
+    examples = [Example(p.text, p.question, p.role, agency=p.agency) for p in items]
     groups = [p.source_id for p in items]
     spans = [(p.source_id, p.start, p.end) for p in items]
     reviews = [r for r in store.reviews() if r[0] in set(coders) and r[5] in labels]
@@ -215,7 +215,7 @@ def training_set(store, codebook, coders: Sequence[str], vectors: bool, progress
                 if j not in extra_row:
                     p = extra[j]
                     extra_row[j] = len(examples)
-                    examples.append(Example(p.text, p.question, p.role))
+                    examples.append(Example(p.text, p.question, p.role, agency=p.agency))
                     groups.append(p.source_id)
                     spans.append((p.source_id, p.start, p.end))
                 rows.append(extra_row[j])
@@ -228,8 +228,8 @@ def training_set(store, codebook, coders: Sequence[str], vectors: bool, progress
                 groups.append(EXAMPLES_GROUP)
                 spans.append(None)
                 labels[code.id][len(examples) - 1] = 1
-    hits = rule_hits(codebook, [e.text for e in examples])
-    examples = [Example(e.text, e.question, e.role, h) for e, h in zip(examples, hits)]
+    hits = rule_hits(codebook, examples)
+    examples = [Example(e.text, e.question, e.role, h, e.agency) for e, h in zip(examples, hits)]
     matrix = None
     if vectors:
         from ipe.search import semantic_vectors
@@ -308,8 +308,9 @@ def suggest(store, coders: Sequence[str], coder: str = SUGGEST_CODER, min_precis
         judged_codings = store.codings(coders=human, codes=sorted(thresholds)) if human else []
         judged_codings += [Coding(r[2], r[3], r[4], r[5], r[0]) for r in store.reviews() if r[5] in thresholds]
         already = _passages.coded(store, items, judged_codings)
-        hits = rule_hits(cb, [p.text for p in items])
-        score_examples = [Example(p.text, p.question, p.role, h) for p, h in zip(items, hits)]
+        score_examples = [Example(p.text, p.question, p.role, agency=p.agency) for p in items]
+        hits = rule_hits(cb, score_examples)
+        score_examples = [Example(e.text, e.question, e.role, h, e.agency) for e, h in zip(score_examples, hits)]
         score_vectors = None
         if semantic:
             from ipe.search import semantic_vectors
