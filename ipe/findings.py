@@ -93,7 +93,7 @@ def write_survey_reports(spec: survey.Spectrum, out_dir: str | os.PathLike) -> l
     paths = []
     for name, table in survey.spectrum_tables(spec).items():
         paths += exporters.write("csv", {name: table}, out_dir / name)
-    paths.append(exporters.export("spectrum", spec, out_dir / "survey-spectrum.png"))
+    paths += exporters.export("spectrum", spec, out_dir / "survey-spectrum.png")
     return paths
 
 

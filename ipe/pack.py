@@ -1,4 +1,5 @@
-"""Building the workshop sense-check pack: a Word document practitioners can read, mark and send back.
+"""The workshop sense-check pack's content, gathered from the store; the ``pack`` exporter writes it as a Word
+document practitioners can read, mark and send back (:mod:`ipe.exporters.pack`).
 
 The pack has a cover (how to respond, data protection, when and where to return it), the emerging programme theory
 as a picture on an A4 landscape page, one page per configuration (its statement, its status in plain words, quotes
@@ -13,21 +14,20 @@ Reading completed packs back is :mod:`ipe.workshop`'s job.
 
 from __future__ import annotations
 
-import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Optional
 
-from ipe import appraisal, cmo, outputs, quoting
+import networkx as nx
+
+from ipe import appraisal, cmo, exporters, quoting
 from ipe.errors import IpeError
-from ipe.exporters import word
 from ipe.records import Codebook
 from ipe.selection import DEFAULT, Selection
-from ipe.workshop import DIFFERENT_ROW, EMPTY_BOX, FIT_ROW, MISSING_ROW, RESPONSES, pack_id
+from ipe.workshop import pack_id
 
-TABLE_STYLE = "Table Grid"
 QUOTES_PER_STATEMENT = 3
 EMERGENT_LINKS = 5
-LINK_ROW = "Is this link real in your MASH? What sits between the two?"
 # Who speaks in a transcript is a participant, not an agency: these roles are never counted as agencies.
 NOT_AGENCIES = {"parent", "parents", "carer", "carers", "family", "families", "young person", "child", "children",
                 "grandparent", "foster carer", "multi-agency", "interviewer", "observer", "researcher", ""}
@@ -122,41 +122,46 @@ def link_quote(store, graph, u: str, v: str) -> Optional[tuple[str, str]]:
     return None
 
 
-def _cell(cell, text: str, bold: bool = False) -> None:
-    cell.text = ""
-    cell.paragraphs[0].add_run(text).bold = bold
+@dataclass(frozen=True)
+class PackSection:
+    """One configuration's page: what it says, where it was seen, the quotes that carry it."""
+
+    id: str
+    heading: str
+    statement: str
+    context: str
+    mechanisms: tuple
+    outcome: str
+    status: str
+    quotes: tuple  # (quote, speaker's role) pairs
 
 
-def response_table(document, header: str, rows: list[str], answer: str = EMPTY_BOX):
-    """A response table: a header row naming what it answers, boxes to mark, room to write by hand."""
-    from docx.enum.table import WD_ROW_HEIGHT_RULE
-    from docx.shared import Cm
+@dataclass(frozen=True)
+class PackLink:
+    """An emergent link the pack asks about: two codes the data connect and the theory does not."""
 
-    table = document.add_table(rows=0, cols=2)
-    table.style = TABLE_STYLE
-    first = table.add_row().cells
-    _cell(first[0], header, bold=True)
-    _cell(first[1], "Mark one box with X" if answer == EMPTY_BOX else "")
-    for label in rows:
-        row = table.add_row()
-        _cell(row.cells[0], label)
-        _cell(row.cells[1], answer if label in RESPONSES else "")
-        if label not in RESPONSES:
-            row.height, row.height_rule = Cm(2.2), WD_ROW_HEIGHT_RULE.AT_LEAST
-    for row in table.rows:
-        row.cells[0].width, row.cells[1].width = Cm(9.5), Cm(7.9)
-    return table
+    source: str
+    target: str
+    heading: str
+    status: str
+    quote: Optional[tuple]  # (quote, role), or None
 
 
-def _heading(document, text: str, level: int = 1, new_page: bool = True):
-    paragraph = document.add_heading(text, level=level)
-    paragraph.paragraph_format.page_break_before = new_page
-    paragraph.paragraph_format.keep_with_next = True
-    return paragraph
+@dataclass(frozen=True)
+class Pack:
+    """Everything a workshop pack shows, gathered from the store; the ``pack`` exporter lays it out."""
 
-
-def _quote(document, text: str, role: str) -> None:
-    document.add_paragraph(f"\u201c{text}\u201d \u2014 {role}", style="Quote")
+    title: str
+    ident: str
+    summary: str
+    graph: nx.DiGraph
+    min_sources: int
+    sections: tuple
+    links: tuple
+    copies: int = 0
+    date: str = ""
+    return_by: str = ""
+    contact: str = ""
 
 
 def _heading_text(config, names: dict) -> str:
@@ -165,19 +170,12 @@ def _heading_text(config, names: dict) -> str:
            f"{names.get(config.outcome, config.outcome)}"
 
 
-def build_pack(store, codebook: Codebook, out, statuses=("supported", "partial", "contested"),
-               configs: Optional[Iterable[str]] = None, title: str = "Sense-checking the MASH programme theory",
-               participant_copies: int = 0, allow_identifiable: bool = False, date: str = "",
-               window: str = "turn", selection: Selection = DEFAULT, min_sources: int = 3,
-               return_by: str = "", contact: str = "") -> list[Path]:
-    """Write the workshop pack (and ``participant_copies`` numbered copies); returns the files written.
-
-    Quotes come from the project's pseudonymised text; a project that has not been pseudonymised is refused unless
-    ``allow_identifiable``. ``min_sources`` is the evidence a link needs to be drawn in the theory picture; the
-    section on emergent links asks about the ``EMERGENT_LINKS`` best evidenced (two sources or more).
-    """
-    from docx.shared import Cm, Pt
-
+def gather_pack(store, codebook: Codebook, statuses=("supported", "partial", "contested"),
+                configs: Optional[Iterable[str]] = None, title: str = "Sense-checking the MASH programme theory",
+                participant_copies: int = 0, allow_identifiable: bool = False, date: str = "",
+                window: str = "turn", selection: Selection = DEFAULT, min_sources: int = 3,
+                return_by: str = "", contact: str = "") -> Pack:
+    """The content of a workshop pack (see :func:`build_pack` for the options), read from the store."""
     if store.get_meta("pseudonymised") != "yes" and not allow_identifiable:
         raise IpeError("the project has not been pseudonymised: run 'ipe anonymise' first "
                        "(or give --allow-identifiable to build a pack with identifiable quotes)")
@@ -195,98 +193,42 @@ def build_pack(store, codebook: Codebook, out, statuses=("supported", "partial",
     attrs = store.source_attributes()
     statements = {t.id: t for t in codebook.theory}
     names = {c.id: c.name for c in codebook.codes}
-    quotes = {a.id: statement_quotes(store, codebook, a.id, selection) for a in chosen}
+    sections = []
+    for a in chosen:
+        config = statements[a.id]
+        sources = sorted({r.rsplit(":", 1)[0] for r in a.evidence})
+        disagree = max(a.contesting_sources, a.evidence_contradicts)
+        sections.append(PackSection(a.id, _heading_text(config, names), config.statement, config.context,
+                                    tuple(config.mechanisms), config.outcome,
+                                    status_in_words(sources, attrs, disagree),
+                                    tuple(statement_quotes(store, codebook, a.id, selection))))
     emergent = sorted(cmo.emergent_links(graph, codebook, min_sources=2, min_cases=1),
                       key=lambda e: (-graph.edges[e]["sources"], -graph.edges[e]["segments"], e))[:EMERGENT_LINKS]
-    ident = pack_id(codebook, [a.id for a in chosen], title)
-    out = Path(out)
-    outputs.make_folder(out.parent)
-    with tempfile.TemporaryDirectory() as tmp:
-        picture = cmo.draw(graph, Path(tmp) / "theory.png", "png", min_sources=min_sources)
-        diagrams = {a.id: cmo.draw_configuration(graph, statements[a.id].context, statements[a.id].mechanisms,
-                                                 statements[a.id].outcome, Path(tmp) / f"{a.id}.png") for a in chosen}
-        files = []
-        for copy in range(participant_copies + 1):
-            document = word.new_document(title, subject=f"{ident} copy {copy}" if copy else ident, identifier=ident)
-            document.core_properties.keywords = " ".join(a.id for a in chosen)
-            document.add_paragraph(title, style="Title")
-            if date:
-                document.add_paragraph(date)
-            document.add_paragraph(
-                "This pack sets out what our evaluation of Multi-Agency Safeguarding Hubs (MASH) has found so far, as "
-                "context\u2013mechanism\u2013outcome statements: in what circumstances, through what, a MASH leads to "
-                "what. We would like to know whether they match your experience.")
-            _heading(document, "How to respond", level=2, new_page=False)
-            document.add_paragraph(
-                "For each statement, mark one box (type X, \u2713 or \u2612, or replace a \u2610) to say whether it "
-                "matches your experience, and write in the boxes below it what is different in your area or what is "
-                "missing. There is space at the end for anything else. It takes about 20 minutes.")
-            _heading(document, "Returning the pack", level=2, new_page=False)
-            document.add_paragraph(f"Please return it by {return_by or '____________'}: the last page says how.")
-            _heading(document, "Data protection", level=2, new_page=False)
-            document.add_paragraph(
-                "The quotes are pseudonymised: names and other identifiers have been replaced by labels such as "
-                "[Person 1]. Please do not share this pack further, and do not write anyone's name in it.")
-            small = document.add_paragraph(f"Pack id: {ident}" + (f" copy {copy}" if copy else ""))
-            for run in small.runs:
-                run.font.size = Pt(7)
-            word.page_for(document, landscape=True)
-            _heading(document, "The emerging programme theory", new_page=False)
-            document.add_paragraph(theory_summary(assessments, chosen, min_sources))
-            document.add_picture(str(picture), **_fit(picture, width=Cm(25.5), height=Cm(13.0)))
-            word.page_for(document, landscape=False)
-            for i, a in enumerate(chosen):
-                config = statements[a.id]
-                _heading(document, _heading_text(config, names), new_page=i > 0)
-                document.add_paragraph(config.statement)
-                document.add_picture(str(diagrams[a.id]), width=Cm(15.5))
-                sources = sorted({r.rsplit(":", 1)[0] for r in a.evidence})
-                disagree = max(a.contesting_sources, a.evidence_contradicts)
-                document.add_paragraph(status_in_words(sources, attrs, disagree), style="Intense Quote")
-                for text, role in quotes[a.id]:
-                    _quote(document, text, role)
-                if not quotes[a.id]:
-                    document.add_paragraph("No passage has been chosen to illustrate this statement yet.")
-                response_table(document, f"Response to {a.id}", [*RESPONSES, FIT_ROW, DIFFERENT_ROW, MISSING_ROW])
-            if emergent:
-                _heading(document, "Links the data suggest")
-                document.add_paragraph(
-                    "In the interviews and observations these things were often talked about together, but the "
-                    "programme theory does not connect them. Are they connected in your MASH, and how?")
-                for u, v in emergent:
-                    d = graph.edges[u, v]
-                    _heading(document, f"{names.get(u, u)} \u2192 {names.get(v, v)}", level=2, new_page=False)
-                    document.add_paragraph(status_in_words(sorted({r.rsplit(':', 1)[0] for r in
-                                                                   cmo.as_list(d.get('evidence'))}), attrs))
-                    found = link_quote(store, graph, u, v)
-                    if found:
-                        _quote(document, *found)
-                    response_table(document, f"Response to {u}->{v}", [*RESPONSES, LINK_ROW])
-            _heading(document, "Anything else")
-            response_table(document, "About you", ["Anything else?", "Your agency (optional, no names)",
-                                                   "Your MASH model (optional): risk-focused / hybrid / needs and "
-                                                   "planning"], answer="")
-            _heading(document, "Thank you", level=2, new_page=False)
-            document.add_paragraph(
-                "Thank you for your time and for what you know about your MASH. Your answers will be read alongside "
-                "everyone else's, and the programme theory revised where practitioners tell us it is wrong or "
-                "incomplete; nothing you write will be quoted with your name.")
-            _heading(document, "How to return this pack", level=2, new_page=False)
-            document.add_paragraph(
-                f"By {return_by or '____________'}: save this Word file with your answers and email it to the "
-                "facilitator below, or hand your printed copy to them at the workshop.")
-            document.add_paragraph(f"Facilitator: {contact or '________________________________'}")
-            document.add_paragraph("Email or phone: ________________________________")
-            path = out if copy == 0 else out.with_name(f"{out.stem}-copy-{copy:02d}{out.suffix}")
-            files.append(outputs.produce(lambda staged: word.save(document, staged), path))
-    return files
+    links = [PackLink(u, v, f"{names.get(u, u)} \u2192 {names.get(v, v)}",
+                      status_in_words(sorted({r.rsplit(':', 1)[0] for r in cmo.as_list(graph.edges[u, v].get('evidence'))}),
+                                      attrs),
+                      link_quote(store, graph, u, v)) for u, v in emergent]
+    return Pack(title=title, ident=pack_id(codebook, [a.id for a in chosen], title),
+                summary=theory_summary(assessments, chosen, min_sources), graph=graph, min_sources=min_sources,
+                sections=tuple(sections), links=tuple(links), copies=participant_copies, date=date,
+                return_by=return_by, contact=contact)
 
 
-def _fit(png: Path, width, height) -> dict:
-    """The one size argument that fits a PNG inside ``width`` × ``height`` (docx lengths), keeping its proportions."""
-    header = png.read_bytes()[16:24]  # the PNG IHDR chunk: width and height, big-endian
-    w, h = int.from_bytes(header[:4], "big"), int.from_bytes(header[4:], "big")
-    return {"width": width} if w / h >= width / height else {"height": height}
+def build_pack(store, codebook: Codebook, out, statuses=("supported", "partial", "contested"),
+               configs: Optional[Iterable[str]] = None, title: str = "Sense-checking the MASH programme theory",
+               participant_copies: int = 0, allow_identifiable: bool = False, date: str = "",
+               window: str = "turn", selection: Selection = DEFAULT, min_sources: int = 3,
+               return_by: str = "", contact: str = "") -> list[Path]:
+    """Write the workshop pack (and ``participant_copies`` numbered copies) through the ``pack`` exporter; returns
+    the files written.
+
+    Quotes come from the project's pseudonymised text; a project that has not been pseudonymised is refused unless
+    ``allow_identifiable``. ``min_sources`` is the evidence a link needs to be drawn in the theory picture; the
+    section on emergent links asks about the ``EMERGENT_LINKS`` best evidenced (two sources or more).
+    """
+    pack = gather_pack(store, codebook, statuses, configs, title, participant_copies, allow_identifiable, date,
+                       window, selection, min_sources, return_by, contact)
+    return exporters.export("pack", pack, out, "docx")
 
 
 def theory_summary(assessments: list, chosen: list, min_sources: int = 2) -> str:

@@ -230,7 +230,7 @@ def _run(corpus_dir, codebook, out, folder, jobs, anonymise, progress, result) -
             result.summary.append("No sense-check pack: no configuration is supported, partial or contested yet")
         items = rameses.appendix(store, cb, allow_identifiable=not anonymise)
         result.files += [rameses.save(items, out / f"rameses-appendix{suffix}") for suffix in (".md", ".docx")]
-        result.files.append(exporters.export("project", store, out / "project.qdpx"))
+        result.files += exporters.export("project", store, out / "project.qdpx")
     result.files += exporters.write_report_tables(report_tables, out / "tables", ["xlsx", "md", "docx"])
     result.files += exporters.write_report_tables(report_tables, out / "tables", ["csv"])
     outputs["quote-bank"] = report_tables["quote-bank"]

@@ -9,8 +9,9 @@ The kind says what ``data`` is:
 - ``graph``: a CMO ``networkx.DiGraph`` (graphml, gexf, json, dot, png, svg);
 - ``project``: a project's store (qdc, qdpx);
 - ``spectrum``: a survey :class:`ipe.survey.Spectrum` (png);
+- ``pack``: a workshop :class:`ipe.pack.Pack` (docx, with its numbered copies beside it);
 
-the last three written with :func:`export`, the file's suffix naming the format.
+the last four written with :func:`export`, the file's suffix naming the format.
 
 Output is deterministic: zip-based formats get fixed timestamps. Every file is written through
 :func:`ipe.outputs.produce`: whole or not at all, owner-only.
@@ -26,7 +27,7 @@ from ipe import outputs
 from ipe.errors import IpeError
 
 _MODULES = ("csv", "json", "md", "docx", "xlsx", "graphml", "gexf", "graphjson", "dot", "png", "svg", "qdc", "qdpx",
-            "spectrum")
+            "spectrum", "pack")
 
 
 def cell_text(value) -> str:
@@ -85,19 +86,19 @@ def write(fmt: str, tables: dict, target, title: str = "") -> list[Path]:
     return outputs.produce(lambda staged: exporter.write(tables, staged, title), path)
 
 
-def export(kind: str, data, path, fmt: Optional[str] = None) -> Path:
-    """Write ``data`` of a kind other than tables (a graph, a spectrum, a project) to ``path`` in ``fmt``
-    (default: the file's suffix)."""
+def export(kind: str, data, path, fmt: Optional[str] = None) -> list[Path]:
+    """Write ``data`` of a kind other than tables (a graph, a spectrum, a project, a pack) to ``path`` in ``fmt``
+    (default: the file's suffix); return the files written, ``path`` first."""
     path = Path(path)
     fmt = (fmt or path.suffix.lstrip(".")).lower()
     if fmt not in formats(kind):
         raise IpeError(f"unknown {kind} format '{fmt}' (choose from {', '.join(formats(kind))})")
-    return outputs.produce(lambda staged: get(fmt, kind).write(data, staged), path)[0]
+    return outputs.produce(lambda staged: get(fmt, kind).write(data, staged), path)
 
 
 def write_graph(graph, path, fmt: Optional[str] = None) -> Path:
     """Write a CMO graph in ``fmt`` (a graph format; default: the file's suffix)."""
-    return export("graph", graph, path, fmt)
+    return export("graph", graph, path, fmt)[0]
 
 
 README = "CSV-README"
