@@ -30,7 +30,8 @@ DESCRIPTIONS = {
     "workshop-responses": ("Workshop responses", "Practitioners' responses per configuration, in all and by MASH model "
                            "and agency. These count returned packs, not codings."),
     "auto-coder-accuracy": ("Auto-coder accuracy", "Precision, recall and F1 of the auto-coder's codings in force "
-                            "against the first human gold coder's, per code, micro and macro, by sentence."),
+                            "against the first human gold coder's, per code, micro and macro (macro: over the codes the "
+                            "gold coder used), by sentence."),
     "agreement": ("Agreement between human coders", "Per code and overall, by sentence: percent agreement, Cohen's "
                   "and Fleiss' kappa, Krippendorff's alpha and prevalence, between the human gold coders only."),
     "disagreements": ("Where the human coders differ", "Each sentence the human gold coders coded differently, with "

@@ -1,4 +1,10 @@
-"""Accuracy of an auto-coder against a human gold coding: precision, recall and F1 per code, micro and macro."""
+"""Accuracy of an auto-coder against a human gold coding: precision, recall and F1 per code, micro and macro.
+
+The macro average is over the codes the gold coder used (support above 0): a code only the machine used has no
+recall to average, and counting its precision of 0 would punish the coder for the gold coder's choice of codes.
+Such codes keep their own rows (their false positives are in the micro figures) and are named by
+:func:`machine_only`.
+"""
 
 from __future__ import annotations
 
@@ -22,7 +28,8 @@ def evaluate(store, auto: str, gold: str, unit: str = "sentence", codes: Optiona
 
     ``sources`` limits the comparison to some of the gold coder's sources (e.g. a held-out set). A unit is a true
     positive for a code when both coders coded it with that code. Interviewer turns are left out,
-    as auto-coding leaves them out. Codes neither coder used in the compared sources are not listed.
+    as auto-coding leaves them out. Codes neither coder used in the compared sources are not listed; the macro row
+    averages the codes with gold support only (see the module docstring).
     """
     from ipe.project import current_codebook
 
@@ -49,10 +56,36 @@ def evaluate(store, auto: str, gold: str, unit: str = "sentence", codes: Optiona
     if table.empty:
         return table
     micro = _scores("micro", int(table.tp.sum()), int(table.fp.sum()), int(table.fn.sum()))
-    macro = {"code": "macro", "tp": micro["tp"], "fp": micro["fp"], "fn": micro["fn"],
-             "precision": table.precision.mean(), "recall": table.recall.mean(), "f1": table.f1.mean(),
-             "support": micro["support"]}
+    supported = table[table.support > 0]
+    macro = {"code": "macro", "tp": int(supported.tp.sum()), "fp": int(supported.fp.sum()),
+             "fn": int(supported.fn.sum()), "precision": supported.precision.mean(),
+             "recall": supported.recall.mean(), "f1": supported.f1.mean(), "support": micro["support"]}
     return pd.concat([table, pd.DataFrame([micro, macro])], ignore_index=True)
+
+
+def machine_only(table: pd.DataFrame) -> list[str]:
+    """The codes of an :func:`evaluate` table the auto-coder used and the gold coder never did (left out of the
+    macro average).
+
+    >>> table = pd.DataFrame({"code": ["a", "b", "micro", "macro"], "support": [2, 0, 2, 2]})
+    >>> machine_only(table)
+    ['b']
+    """
+    rows = table[~table.code.isin(["micro", "macro"])]
+    return list(rows.code[rows.support == 0])
+
+
+def machine_only_line(table: pd.DataFrame) -> str:
+    """One line for people naming the codes :func:`machine_only` finds, or "" when there are none.
+
+    >>> machine_only_line(pd.DataFrame({"code": ["a", "b", "macro"], "support": [0, 0, 0]}))
+    'Coded by the machine but never by the gold coder (not in the macro average): 2 codes: a, b'
+    """
+    codes = machine_only(table)
+    if not codes:
+        return ""
+    return (f"Coded by the machine but never by the gold coder (not in the macro average): {len(codes)} "
+            f"code{'s' if len(codes) != 1 else ''}: {', '.join(codes)}")
 
 
 def _scores(code: str, tp: int, fp: int, fn: int) -> dict:

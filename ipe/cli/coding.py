@@ -10,7 +10,7 @@ from ipe import project as lib
 from ipe import filters, tables
 from ipe.anonymise import require_pseudonymised
 from ipe.cli import cli, echo_table, format_option, progress_factory
-from ipe.evaluate import evaluate as run_evaluation
+from ipe.evaluate import evaluate as run_evaluation, machine_only_line
 from ipe.records import CODE_TYPES
 
 
@@ -273,3 +273,6 @@ def evaluate(ctx, gold, auto, unit, sources, cv_coder, lexical_only, quiet, fmt)
         filters.check_filters(store, sources=sources)
         table = run_evaluation(store, auto, gold, unit, sources=list(sources) or None)
     echo_table(table, fmt)
+    if machine_only_line(table):
+        # Beside the table, never inside a CSV or JSON document on stdout.
+        click.echo(("\n" if fmt == "table" else "") + machine_only_line(table), err=fmt != "table")
