@@ -411,7 +411,26 @@ def make_coder(nlp: Language, name: str, codebook: Optional[str], spans_key: str
 
 
 def coding_pipeline(codebook: Codebook, model: Optional[str] = None) -> Language:
-    """A pipeline (blank English, or an installed ``model``) with the ``ipe_coder`` component for ``codebook``."""
+    """A pipeline (blank English, or an installed ``model``) with the ``ipe_coder`` component for ``codebook``.
+
+    Built once per process for each codebook (by its content hash) and model: building the tokenizer and the lemma
+    tables takes over a second, and nothing changes a pipeline once it is built.
+    """
+    if not codebook.content_hash:
+        return _coding_pipeline(codebook, model)
+    key = (codebook.content_hash, model)
+    if key not in _PIPELINES:
+        if len(_PIPELINES) >= _PIPELINES_KEPT:
+            _PIPELINES.pop(next(iter(_PIPELINES)))
+        _PIPELINES[key] = _coding_pipeline(codebook, model)
+    return _PIPELINES[key]
+
+
+_PIPELINES: dict = {}
+_PIPELINES_KEPT = 4
+
+
+def _coding_pipeline(codebook: Codebook, model: Optional[str]) -> Language:
     from ipe.nlp import blank_pipeline, installed_pipeline
 
     nlp = installed_pipeline(model) if model else blank_pipeline()
