@@ -504,8 +504,8 @@ def rank_quotes(store, codebook: Codebook, config_id: str, limit: Optional[int] 
 
     Examples
     --------
-    >>> [q.kind for q in rank_quotes(store, codebook, "CMO-06", limit=3)]  # doctest: +SKIP
-    ['evidence', 'evidence', 'human coding']
+    >>> [q.kind for q in rank_quotes(store, codebook, "CMO-01", limit=3)]
+    ['evidence', 'human coding', 'human coding']
     """
     config = theory.configuration(store, codebook, config_id)
     attrs = store.source_attributes()

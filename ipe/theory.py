@@ -232,9 +232,8 @@ def diff(store, codebook: Codebook, v1: int, v2: int) -> pd.DataFrame:
 
     Examples
     --------
-    >>> diff(store, codebook, 1, 2)  # doctest: +SKIP
-      config_id   change     fields  before  after  reasons
-    0    CMO-06  revised  statement  Where…  Where…  Workshop: agency staff...
+    >>> diff(store, codebook, 1, 2)[["config_id", "change", "fields", "reasons"]].values.tolist()
+    [['CMO-01', 'revised', 'statement', 'v2 revised: Workshop: sitting together is not needed, knowing each other is.']]
     """
     if v1 > v2:
         v1, v2 = v2, v1

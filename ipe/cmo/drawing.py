@@ -213,8 +213,14 @@ def draw_configuration(graph: nx.DiGraph, context: str, mechanisms: Iterable[str
 
     Examples
     --------
-    >>> draw_configuration(graph, "ctx-relationships", ["mech-trust"], "out-timely-sharing", "c.png")  # doctest: +SKIP
-    PosixPath('c.png')
+    >>> import tempfile
+    >>> graph = nx.DiGraph()
+    >>> graph.add_node("ctx", type="context", name="Co-location"); graph.add_node("out", type="outcome", name="Timely")
+    >>> graph.add_node("trust", type="mechanism", name="Trust")
+    >>> graph.add_edge("ctx", "trust", segments=3, sources=2)
+    >>> png = draw_configuration(graph, "ctx", ["trust"], "out", Path(tempfile.mkdtemp()) / "c.png")
+    >>> png.read_bytes()[1:4]
+    b'PNG'
     """
     import matplotlib
     from matplotlib.figure import Figure
