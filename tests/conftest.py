@@ -1,3 +1,4 @@
+import os
 import shutil
 from pathlib import Path
 
@@ -6,6 +7,7 @@ from click.testing import CliRunner
 
 from ipe import project
 from ipe.cli import cli
+from ipe.store import STORE_NAME, Store
 from pgcluster import Cluster
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -50,10 +52,30 @@ def database(backend, request):
     return request.getfixturevalue("pg_cluster").new_url() if backend == "postgresql" else None
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    """A migrated, empty SQLite store, made once per session: copying it is much cheaper than migrating."""
+    return project.init(tmp_path_factory.mktemp("sqlite-template") / "proj") / STORE_NAME
+
+
+def new_project(folder: Path, template: Path) -> Path:
+    """A project folder as ``ipe init`` leaves it (owner-only folder and store), its store a copy of ``template``."""
+    folder.mkdir(parents=True)
+    os.chmod(folder, 0o700)
+    fd = os.open(folder / STORE_NAME, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(template.read_bytes())
+    return folder
+
+
 @pytest.fixture
-def store(tmp_path, database):
-    folder = project.init(tmp_path / "proj", database)
-    s = project.open_store(folder, database)
+def store(tmp_path, backend, request):
+    """A new, empty project's open store on the backend under test, made from a migrated template."""
+    folder = tmp_path / "proj"
+    if backend == "postgresql":
+        s = Store.create(folder, request.getfixturevalue("pg_cluster").new_project_url())
+    else:
+        s = project.open_store(new_project(folder, request.getfixturevalue("sqlite_template")))
     yield s
     s.close()
 
