@@ -143,6 +143,45 @@ def atlasti(path):
     return _zip(path, xml, [(f"sources/{g(40)}.txt", ATLAS_TEXT.encode())])
 
 
+MEDIA_TEXT = "Q: What is on the board?\nA: Every open referral, by agency.\n"
+# Stand-ins with the files' real signatures: ipe never opens them, it only has to give back the same bytes.
+PNG_BYTES = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) + b"IEND\xaeB`\x82"
+PDF_BYTES = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+PDF_TEXT = "Referral form\nConsent: yes\n"
+
+
+def media(path):
+    """MAXQDA 24 with a picture and a PDF beside a transcript: a coded region of the picture (and a coding of the
+    whole picture), a coded region of a PDF page, the PDF's text representation with a coded selection of its own."""
+    u = g(1, True)
+    board = span(MEDIA_TEXT, "Every open referral", "codepoints")
+    consent = span(PDF_TEXT, "Consent: yes", "codepoints")
+    xml = f"""<?xml version="1.0" encoding="utf-8"?>
+<Project xmlns="{NS}" name="Front door" origin="MAXQDA 24">
+<Users><User guid="{u}" name="Mia"/></Users>
+<CodeBook><Codes><Code guid="{g(11, True)}" name="Referrals" isCodable="true"/><Code guid="{g(12, True)}" name="Consent" isCodable="true"/></Codes></CodeBook>
+<Sources>
+<TextSource guid="{g(40, True)}" name="Board interview" plainTextPath="internal://{g(40, True)}.txt" creatingUser="{u}">
+<PlainTextSelection guid="{g(100, True)}" startPosition="{board[0]}" endPosition="{board[1]}" creatingUser="{u}"><Coding guid="{g(200, True)}" creatingUser="{u}"><CodeRef targetGUID="{g(11, True)}"/></Coding></PlainTextSelection>
+</TextSource>
+<PictureSource guid="{g(41, True)}" name="Whiteboard photo" path="internal://{g(41, True)}.png" creatingUser="{u}" creationDateTime="2024-05-02T08:00:00Z">
+<Description>The referral board on a Monday.</Description>
+<PictureSelection guid="{g(101, True)}" name="Top row" firstX="10" firstY="20" secondX="310" secondY="90" creatingUser="{u}"><Coding guid="{g(201, True)}" creatingUser="{u}"><CodeRef targetGUID="{g(11, True)}"/></Coding></PictureSelection>
+<Coding guid="{g(202, True)}" creatingUser="{u}"><CodeRef targetGUID="{g(11, True)}"/></Coding>
+</PictureSource>
+<PDFSource guid="{g(42, True)}" name="Referral form" path="internal://{g(42, True)}.pdf" creatingUser="{u}">
+<PDFSelection guid="{g(102, True)}" page="1" firstX="50" firstY="700" secondX="300" secondY="720" creatingUser="{u}"><Coding guid="{g(203, True)}" creatingUser="{u}"><CodeRef targetGUID="{g(12, True)}"/></Coding></PDFSelection>
+<Representation guid="{g(43, True)}" name="Referral form" plainTextPath="internal://{g(43, True)}.txt">
+<PlainTextSelection guid="{g(103, True)}" startPosition="{consent[0]}" endPosition="{consent[1]}" creatingUser="{u}"><Coding guid="{g(204, True)}" creatingUser="{u}"><CodeRef targetGUID="{g(12, True)}"/></Coding></PlainTextSelection>
+</Representation>
+</PDFSource>
+</Sources>
+</Project>"""
+    return _zip(path, xml, [(f"sources/{g(40, True)}.txt", MEDIA_TEXT.encode()),
+                            (f"sources/{g(41, True)}.png", PNG_BYTES), (f"sources/{g(42, True)}.pdf", PDF_BYTES),
+                            (f"sources/{g(43, True)}.txt", PDF_TEXT.encode())])
+
+
 def _zip(path, xml, files):
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("project.qde", xml.encode("utf-8"))

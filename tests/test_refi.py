@@ -533,7 +533,8 @@ def test_refi_inline_text_and_external_paths(store, tmp_path):
     body = inline.format(G["src"], selection, G["sel2"], G["sel3"])
     report = refi.import_file(store, make_qdpx(tmp_path / "mixed.qdpx", project_xml(body)))
     assert imported(store) == [("inline", "trust", "Nadia", "We trust")]
-    assert "source 'photo': PictureSource is not supported (text sources only)" in report.skipped
+    assert ("source 'photo': PictureSource kept for export only, not coded in ipe: 0 regions and 0 codings written "
+            "back as they were; not in the archive: internal://photo.png") in report.skipped
 
 
 @pytest.mark.parametrize("where", ["absolute://C:/data/far.txt", "relative://../far.txt", "internal://../../etc/passwd",
@@ -597,7 +598,7 @@ def first_difference(a, b, where="Project"):
     return None if len(a[3]) == len(b[3]) else f"{where}: {len(a[3])} children != {len(b[3])}"
 
 
-@pytest.mark.parametrize("tool", ["nvivo", "maxqda", "atlasti"])
+@pytest.mark.parametrize("tool", ["nvivo", "maxqda", "atlasti", "media"])
 def test_refi_round_trip_keeps_every_element_and_attribute(tmp_path, tool):
     original = getattr(refi_fixtures, tool)(tmp_path / f"{tool}.qdpx")
     assert schema("Project.xsd").validate(qde(original)), schema("Project.xsd").error_log
@@ -851,3 +852,28 @@ def test_refi_a_pseudonymised_project_writes_no_kept_identifier(tmp_path):
         for info in archive.infolist():
             assert "Hale" not in archive.read(info).decode("utf-8-sig"), info.filename
     assert schema("Project.xsd").validate(qde(back))
+
+
+def test_refi_picture_and_pdf_sources_are_kept_whole_and_named_in_the_report(tmp_path):
+    original = refi_fixtures.media(tmp_path / "media.qdpx")
+    target = fresh(tmp_path)
+    report = refi.import_file(target, original)
+    assert [s.name for s in target.iter_sources(structure=False)] == ["Board interview"]
+    assert [c.quote for c in target.codings()] == ["Every open referral"]
+    kept = [line for line in report.skipped if "kept for export only" in line]
+    assert kept == [
+        "source 'Whiteboard photo': PictureSource kept for export only, not coded in ipe: 1 region and 2 codings "
+        "written back as they were",
+        "source 'Referral form': PDFSource kept for export only (its text representation too), not coded in ipe: "
+        "1 region and 2 codings written back as they were"]
+    back = tmp_path / "back.qdpx"
+    refi.export(target, back)
+    files = archive_texts(back)
+    assert files[f"sources/{refi_fixtures.g(41, True)}.png"] == refi_fixtures.PNG_BYTES
+    assert files[f"sources/{refi_fixtures.g(42, True)}.pdf"] == refi_fixtures.PDF_BYTES
+    ns = {"q": refi.NS_PROJECT}
+    root = qde(back)
+    regions = [(r.get("firstX"), r.get("firstY"), r.get("secondX"), r.get("secondY"))
+               for r in root.iterfind(".//q:PictureSelection", ns)]
+    assert regions == [("10", "20", "310", "90")]
+    assert [r.get("page") for r in root.iterfind(".//q:PDFSelection", ns)] == ["1"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 from typing import Optional
 
@@ -262,6 +263,7 @@ class ProjectWriter:
                 container().append(element)
                 self.guids.add(element.get("guid"))
                 self.files += [(name, text.encode("utf-8")) for name, text in sorted(item.get("files", {}).items())]
+                self.files += [(name, base64.b64decode(data)) for name, data in sorted(item.get("binary", {}).items())]
             else:
                 self.text_source(container(), item, by_source.get(item.id, []))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +26,10 @@ from ipe.refi.common import (
     _unique,
 )
 from ipe.refi.offsets import choose_unit, decode_raw
+
+# Sources ipe keeps whole without coding them, and the attributes that name their files in the archive.
+KEPT_MEDIA = ("PictureSource", "PDFSource")
+MEDIA_PATHS = ("path", "plainTextPath", "richTextPath")
 
 # -- import: reading the document ------------------------------------------------------------------------------------
 
@@ -221,8 +226,11 @@ class _Reader:
 
         sguid = _norm_guid(element.get("guid"))
         label = f"source '{element.get('name') or sguid}'"
+        if element.tag in KEPT_MEDIA:
+            self.media(element, label, order, sguid)
+            return
         if element.tag != "TextSource":
-            self.report.skip(label, f"{element.tag} is not supported (text sources only)")
+            self.report.skip(label, f"{element.tag} is not supported (text, picture and PDF sources only)")
             return
         read = _source_text(element, self.archive, self.path, label, self.report)
         if read is None:
@@ -279,6 +287,30 @@ class _Reader:
         for coding in _kids(element, "Coding"):  # a coding of the whole source
             key = self.coding(coding, sid, 0, len(text), text, user)
             self.raw_meta.setdefault(key, {"whole": True, "coding": keep.attributes(coding)})
+
+    def media(self, element, label: str, order: int, sguid: str) -> None:
+        """A picture or PDF source: kept whole (regions, codings, notes and its files) and written back as it was;
+        ipe has no text of it to code, and says so in one line."""
+        files, missing = {}, []
+        for node in element.iter():
+            for attribute in MEDIA_PATHS:
+                target = node.get(attribute) or ""
+                if not target.startswith("internal://") or self.archive is None:
+                    continue
+                info = _entry(node, self.archive, self.path, label, attribute)
+                if info is None:
+                    missing.append(target)
+                else:
+                    files[info.filename] = base64.b64encode(self.archive.read(info)).decode("ascii")
+        regions = sum(1 for node in element.iter() if node.tag in ("PictureSelection", "PDFSelection"))
+        codings = sum(1 for node in element.iter() if node.tag == "Coding")
+        representation = " (its text representation too)" if _kid(element, "Representation") is not None else ""
+        self.report.skip(label, f"{element.tag} kept for export only{representation}, not coded in ipe: {regions} "
+                                f"region{'s' if regions != 1 else ''} and {codings} coding{'s' if codings != 1 else ''}"
+                                " written back as they were" + (f"; not in the archive: {', '.join(missing)}"
+                                                                if missing else ""))
+        self.plan.kept.append(("passive", sguid, sguid, {"xml": keep.verbatim(element), "files": {},
+                                                         "binary": files, "order": order}))
 
     def selection(self, sel: dict, sid: str, text: str, table: list, unit: str, label: str, source_user,
                   order: int) -> None:
@@ -436,9 +468,10 @@ def _selection_meta(element, span: str, order: int) -> dict:
     return kept
 
 
-def _entry(element, archive, path: Path, label: str):
-    """The archive entry an element's ``plainTextPath`` names (None: not there); a path outside is refused."""
-    target = element.get("plainTextPath") or ""
+def _entry(element, archive, path: Path, label: str, attribute: str = "plainTextPath"):
+    """The archive entry an element's ``plainTextPath`` (or other path ``attribute``) names (None: not there); a path
+    outside the archive is refused."""
+    target = element.get(attribute) or ""
     relative = target[len("internal://"):] if target.startswith("internal://") else target
     if re.match(r"^[a-z]+:", relative, re.I) or not _safe_name(relative):
         raise RefiError(path, f"{label}: its text '{target}' is outside the archive, refused")
