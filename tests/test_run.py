@@ -78,6 +78,7 @@ def test_run_without_a_corpus_is_one_line(tmp_path, runner, monkeypatch):
                              "(run from the ipe checkout, or name one)\n")
 
 
+@pytest.mark.slow  # a whole ipe run, twice
 @pytest.mark.parametrize("how", ["option", "environment"])
 def test_run_uses_the_global_project(corpus, mini_codebook, tmp_path, runner, how):
     from ipe.cli import cli
