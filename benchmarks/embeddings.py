@@ -85,7 +85,7 @@ def main(argv=None) -> None:
                 grid.append({"threads": threads, "batch_size": batch, "words_per_s": round(rate)})
                 print(f"threads {threads} batch {batch:>4}: {rate:>8,.0f} words/s")
         figures["grid"] = grid
-        torch.set_num_threads(len(os.sched_getaffinity(0)))
+        torch.set_num_threads(embeddings.THREADS)
         model.batch_size = embeddings.BATCH_SIZE
 
         t = time.perf_counter()

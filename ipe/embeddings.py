@@ -25,9 +25,11 @@ WEIGHTS = "model.safetensors"
 # The SHA-256 of the official sentence-transformers/all-MiniLM-L6-v2 model.safetensors.
 MODEL_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 DIMENSIONS = 384
-# Measured in benchmarks/embeddings.py on 2 cores: batches of 64 sentences sorted by length (sentence-transformers
-# sorts each call's inputs) give about 7,000 words/s; batches of 16 spend most of their time in per-call overhead.
-BATCH_SIZE = 64
+# Measured in benchmarks/embeddings.py on this 2-core machine while other work ran on it: one torch thread and
+# batches of 32 length-sorted sentences gave 2,300 words/s where two threads gave 300-600 (torch's threads spin
+# waiting for each other when the cores are shared) and batches of 128 1,200 (more padding per batch).
+BATCH_SIZE = 32
+THREADS = 1
 CACHE_CHUNK = 512  # sentences embedded and written to the cache per step (and per progress tick)
 
 _OFFLINE = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_HUB_DISABLE_TELEMETRY": "1",
@@ -97,7 +99,7 @@ class Embedder:
 
         hf_logging.set_verbosity_error()
         hf_logging.disable_progress_bar()
-        torch.set_num_threads(threads or max(1, len(os.sched_getaffinity(0))))
+        torch.set_num_threads(threads or THREADS)
         self.batch_size = batch_size
         self.model = SentenceTransformer(str(folder), device="cpu", local_files_only=True)
 
@@ -150,7 +152,9 @@ def embed(store, texts: Sequence[str], model: Optional[Embedder] = None, progres
     vectors = {h: _unpack(d, v) for h, (d, v) in cached.items()}
     if todo:
         model = model or embedder()
-        keys = list(todo)
+        # Sorted by length over the whole pass, not just within each chunk, so batches hold sentences of like length
+        # and carry little padding; the hash breaks ties, so the order (and the cache) is the same every run.
+        keys = sorted(todo, key=lambda h: (len(todo[h]), h))
         chunks = [keys[i:i + CACHE_CHUNK] for i in range(0, len(keys), CACHE_CHUNK)]
         for chunk in progress(chunks, label="Embedding", length=len(chunks)):
             encoded = model.encode([todo[h] for h in chunk])

@@ -9,6 +9,7 @@ and says so.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from typing import Callable, Optional
@@ -159,18 +160,16 @@ def search(store, text: Optional[str] = None, like: Optional[int] = None, code: 
         if not queries:
             raise NotFound(f"code '{code}' has no human codings to search from; give a query text")
     excluded = {i for i, pairs in enumerate(coded) if any(k in looked_for for k, _ in pairs)} | own
-    texts = [p.text for p in items]
     mode, note, sem = "lexical", "", None
-    if not lexical_only and items:
-        vectors, note = semantic_vectors(store, texts + queries, progress=progress)
-        if vectors is not None:
-            mode = "semantic+lexical"
-            corpus, query = vectors[: len(texts)], vectors[len(texts):]
-            sem = (corpus @ query.T).max(axis=1)
     lex = np.zeros(len(items))
     if items:
-        vectorizer, matrix = lexical_matrix(texts)
-        lex = (matrix @ vectorizer.transform(queries).T).toarray().max(axis=1)
+        index = _index(store, items, not lexical_only, progress)
+        if index.vectors is not None:
+            mode = "semantic+lexical"
+            query, _ = semantic_vectors(store, queries, progress=progress)
+            sem = (index.vectors @ query.T).max(axis=1)
+        note = index.note
+        lex = (index.matrix @ index.vectorizer.transform(queries).T).toarray().max(axis=1)
     score = lex if sem is None else SEMANTIC_WEIGHT * sem + (1 - SEMANTIC_WEIGHT) * lex
     hints = _nearest_codes(store, cb, type_codes, items, human_codings, sem is not None, progress) if type_codes else None
     order = sorted((i for i in range(len(items)) if i not in excluded), key=lambda i: (-round(float(score[i]), 6), i))
@@ -182,6 +181,42 @@ def search(store, text: Optional[str] = None, like: Optional[int] = None, code: 
                         round(float(lex[i]), 4), hints[i] if hints else ""))
     return SearchResult(hits, mode, note, len(excluded), {"text": text, "like": like, "code": code,
                                                           "types": list(types), "case": case})
+
+
+@dataclass
+class _Index:
+    """What every query over the same sentences shares: the fitted TF-IDF, its matrix and the embedding matrix."""
+
+    key: tuple
+    vectorizer: object
+    matrix: object
+    vectors: Optional[np.ndarray]
+    note: str
+
+
+_LAST: Optional[_Index] = None  # the last index built in this process (the workbench asks many queries of one project)
+
+
+def _index(store, items, semantic: bool, progress: Callable) -> _Index:
+    """The search index of ``items``, rebuilt only when the sentences (or the choice of embeddings) changed.
+
+    The key is a hash of every sentence's reference and text, so an edited, added or removed source makes a new
+    index; queries then cost one TF-IDF transform, one embedding and a matrix product over the preloaded matrix.
+    """
+    global _LAST
+    digest = hashlib.sha256()
+    for p in items:
+        digest.update(f"{p.ref}\x00{p.text}\x01".encode("utf-8"))
+    from ipe import embeddings
+
+    key = (str(getattr(store, "path", "")), digest.hexdigest(), semantic and embeddings.available())
+    if _LAST is not None and _LAST.key == key:
+        return _LAST
+    texts = [p.text for p in items]
+    vectors, note = semantic_vectors(store, texts, progress=progress) if semantic else (None, "")
+    vectorizer, matrix = lexical_matrix(texts)
+    _LAST = _Index(key, vectorizer, matrix, vectors, note)
+    return _LAST
 
 
 def more_like_this(store, coding_id: int, limit: int = 20, progress: Callable = _no_progress) -> SearchResult:
