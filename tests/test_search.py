@@ -145,3 +145,17 @@ def test_embeddings_are_cached_by_text_and_model_hash(hub, monkeypatch):
     monkeypatch.setattr(embeddings.Embedder, "encode", lambda self, t: pytest.fail("re-embedded a cached text"))
     again = embeddings.embed(hub, texts)
     assert again.tobytes() == first.tobytes()
+
+
+def test_search_index_is_kept_between_queries_and_rebuilt_when_sentences_change(hub, tmp_path):
+    first = search_module.search(hub, QUERY, lexical_only=True)
+    index = search_module._LAST
+    search_module.search(hub, "the car park", lexical_only=True)
+    assert search_module._LAST is index  # the same sentences: no new index
+    extra = tmp_path / "late.txt"
+    extra.write_text("Interviewer: And then?\nKaren: Mum was never told her records had been passed on.\n")
+    project.import_sources(hub, [extra])
+    again = search_module.search(hub, QUERY, lexical_only=True)
+    assert search_module._LAST is not index
+    assert any("records had been passed on" in h.text for h in again.hits)
+    assert len(again.hits) >= len(first.hits)
