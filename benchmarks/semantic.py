@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -60,6 +61,14 @@ def _cli(folder: Path, *args: str) -> tuple[float, float]:
 
 def run(quick: bool = False) -> list[tuple]:
     """Measure the targets on a fresh synthetic project; each row is ``(name, value, unit, budget, met)``."""
+    work = Path(tempfile.mkdtemp(prefix="ipe-semantic-bench-"))
+    try:
+        return _measure(work, quick)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _measure(work: Path, quick: bool) -> list[tuple]:
     from ipe import embeddings, project
     from ipe import search as search_module
     from ipe.passages import passages
@@ -69,7 +78,6 @@ def run(quick: bool = False) -> list[tuple]:
     # the CPU-time rows say what the work itself costs (one torch thread, so CPU seconds are the single-core cost).
     rows: list[tuple] = [("load average (1 min) at start", round(os.getloadavg()[0], 2), "", float(os.cpu_count()),
                           os.getloadavg()[0] <= (os.cpu_count() or 1))]
-    work = Path(tempfile.mkdtemp(prefix="ipe-semantic-bench-"))
     corpus = work / "corpus"
     generate.write_corpus(corpus, words_asked, seed=1)
     folder = project.init(work / "project")
