@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 from typing import Optional
 
+import networkx as nx
 import yaml
 
 from ipe import limits
@@ -358,6 +359,13 @@ def _validate_theory(theory, by_id: dict) -> list[str]:
     for raw in theory:
         if isinstance(raw, dict) and raw.get("chain_from") is not None and raw["chain_from"] not in ids:
             out.append(f"{raw.get('id')}.chain_from: unknown configuration '{raw['chain_from']}'")
+    chained = nx.DiGraph((raw["chain_from"], raw.get("id")) for raw in theory
+                         if isinstance(raw, dict) and raw.get("chain_from") in ids)
+    if not nx.is_directed_acyclic_graph(chained):
+        for loop in sorted(nx.simple_cycles(chained), key=lambda c: sorted(c)):
+            first = loop.index(min(loop))
+            loop = loop[first:] + loop[:first]
+            out.append(f"{loop[0]}.chain_from: chains loop ({' -> '.join([*loop, loop[0]])})")
     return out
 
 

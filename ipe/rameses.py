@@ -17,7 +17,7 @@ from typing import Optional
 
 import pandas as pd
 
-from ipe import evidence, theory
+from ipe import cmo, evidence, theory
 from ipe.errors import IpeError
 from ipe.records import RELATIONS, Codebook
 
@@ -94,10 +94,13 @@ def _program_theory(store, codebook: Codebook, item: Item) -> None:
     item.table("Codebook versions", versions)
     item.table("Initial configurations", _configurations(codebook.theory))
     item.bullets("Initial statements", [f"{t.id}: {t.statement}" for t in codebook.theory])
-    chains = [f"{t.chain_from} → {t.id}" for t in codebook.theory if t.chain_from]
-    if chains:
-        item.text("Chains (the outcome of one configuration is the context of the next): " + "; ".join(chains)
-                         + ".")
+    chains = cmo.chains_table(cmo.build({}, codebook), codebook)
+    if not chains.empty:
+        item.text("Chains (the outcome of one configuration is the context of the next): "
+                  + "; ".join(c.replace("->", " → ") for c in chains["chain"]) + ".")
+        item.table("Chains", chains.drop(columns=["statement from", "statement to"]))
+    for loop in cmo.theory_loops(codebook.theory):
+        item.text(f"The chain {' → '.join(loop)} leads back into the context it started from: a feedback loop.")
     item.to_write = "How the initial theory was developed (literature, documents, stakeholders) and by whom."
 
 
@@ -284,7 +287,7 @@ def _findings(store, codebook: Codebook, item: Item, found: list) -> None:
             + f". Human co-occurrence: {sum(c.kind == evidence.HUMAN for c in pointers)} candidates; auto "
               f"co-occurrence: {sum(c.kind == evidence.AUTO for c in pointers)} candidates "
               f"({sum(c.kind == evidence.AUTO and not c.decision for c in pointers)} not yet reviewed, not counted).")
-        for q in evidence.rank_quotes(store, codebook, t.id, limit=QUOTES_PER_CONFIGURATION):
+        for q in evidence.rank_quotes(store, codebook, t.id, limit=QUOTES_PER_CONFIGURATION, found=found):
             label = f"{q.kind}, {q.relation}" if q.relation else q.kind
             lines.append(f"Quote ({label}; {q.ref}{f', {q.role}' if q.role else ''}): "
                          f"\u201c{' '.join(q.quote.split())}\u201d")

@@ -147,8 +147,7 @@ def revise(store, codebook: Codebook, config_id: str, reason: str, statement: Op
     if new == old:
         raise IpeError(f"{config_id}: the revision changes nothing")
     _check_codes(codebook, new)
-    if new.chain_from and new.chain_from not in {t.id for t in current(store, codebook)}:
-        raise NotFound(f"no configuration '{new.chain_from}' to chain from")
+    _check_chain(store, codebook, new)
     return _record(store, config_id, "revised", stage, reason, actor, new)
 
 
@@ -159,7 +158,19 @@ def add(store, codebook: Codebook, config: Configuration, reason: str, emergent:
         raise IpeError(f"configuration '{config.id}' already exists (revise it instead)")
     config = dataclasses.replace(config, statement=" ".join(config.statement.split()))
     _check_codes(codebook, config)
+    _check_chain(store, codebook, config)
     return _record(store, config.id, "emergent" if emergent else "new", stage, reason, actor, config)
+
+
+def _check_chain(store, codebook: Codebook, config: Configuration) -> None:
+    """A configuration's ``chain_from`` names a configuration of the current theory and closes no loop of chains."""
+    from ipe.cmo.graph import check_chains
+
+    held = current(store, codebook)
+    others = [t for t in held if t.id != config.id]
+    if config.chain_from and config.chain_from not in {t.id for t in held} | {config.id}:
+        raise NotFound(f"no configuration '{config.chain_from}' to chain from")
+    check_chains([*others, config])
 
 
 def retire(store, codebook: Codebook, config_id: str, reason: str, stage: str = "refined",

@@ -160,6 +160,11 @@ def book(cmo_store):
     return project.current_codebook(cmo_store)[1]
 
 
+def links(graph) -> list:
+    """The graph's co-occurrence links (its chain edges left out), sorted."""
+    return sorted((u, v) for u, v, d in graph.edges(data=True) if cmo.is_link(d))
+
+
 def add_codings(store, tmp_path, coder, rows):
     path = tmp_path / f"{coder}.csv"
     path.write_text("source,code,quote\n" + "".join(f"{s},{c},{q}\n" for s, c, q in rows))
@@ -171,7 +176,7 @@ def add_codings(store, tmp_path, coder, rows):
 
 def test_cmo_link_directions_by_turn(cmo_store, book):
     graph = cmo.build_graph(cmo_store, book)
-    assert sorted(graph.edges) == TURN_EDGES
+    assert links(graph) == TURN_EDGES
     # every context, mechanism and outcome code is a node; themes and groups are not
     assert sorted(graph) == sorted(cid for cid, ctype, _, _ in CODES if ctype != "group")
     assert graph.nodes["res-x"] == {"type": "mechanism", "name": "Code res-x", "mechanism": "resource",
@@ -188,7 +193,8 @@ def test_cmo_edge_attributes(cmo_store, book):
     assert edge == {
         "segments": 2, "sources": 2, "cases": 2, "participants": 2, "agencies": ["health", "police"],
         "coders": ["ana"], "evidence": ["s1:41-60", "s1:61-84", "s2:36-55", "s2:62-82"],
-        "windows": ["s1#2", "s2#2"], "configurations": ["CMO-01"], "hypothesised": True,
+        "windows": ["s1#2", "s2#2"], "configurations": ["CMO-01"], "hypothesised": True, "kind": "co-occurrence",
+        "chains": [],
     }
     text = cmo_store.source("s2").text
     assert text[36:55] == "Being in one office" and text[62:82] == "I rely on colleagues"
@@ -212,10 +218,10 @@ def test_cmo_link_evidence_segments(cmo_store, book):
 def test_cmo_sentence_and_n_sentence_windows(cmo_store, book):
     # by sentence only s2's ctx-a and mech-m share a sentence (its second, after the interviewer's)
     by_sentence = cmo.build_graph(cmo_store, book, window="sentence")
-    assert list(by_sentence.edges) == [("ctx-a", "mech-m")]
+    assert links(by_sentence) == [("ctx-a", "mech-m")]
     assert by_sentence.edges["ctx-a", "mech-m"]["windows"] == ["s2#2"]
     assert by_sentence.graph["window"] == "sentence"
-    assert sorted(cmo.build_graph(cmo_store, book, window=1).edges) == [("ctx-a", "mech-m")]
+    assert links(cmo.build_graph(cmo_store, book, window=1)) == [("ctx-a", "mech-m")]
     # two consecutive sentences: neighbours link, s1's ctx-a and out-o (two sentences apart) do not
     two = cmo.build_graph(cmo_store, book, window=2)
     assert two.edges["ctx-a", "out-o"]["evidence"] == ["s2:36-55", "s2:84-104"]
@@ -331,7 +337,7 @@ def test_cmo_assessment_and_links_tables(cmo_store, book):
 
 def test_cmo_subgraph_by_attribute(cmo_store, book):
     risk = cmo.subgraph_by(cmo_store, book, "mash_model", "risk-focused")
-    assert sorted(risk.edges) == [("ctx-a", "mech-m"), ("ctx-a", "out-o"), ("mech-m", "out-o")]
+    assert links(risk) == [("ctx-a", "mech-m"), ("ctx-a", "out-o"), ("mech-m", "out-o")]
     assert risk.graph["subset"] == "mash_model=risk-focused"
     police = cmo.subgraph_by(cmo_store, book, "agency", "POLICE")
     assert police.edges["ctx-a", "mech-m"]["sources"] == 1 and police.has_edge("ctx-c", "resp-y")
@@ -480,11 +486,11 @@ def test_cli_cmo_build(cmo_invoke):
     result = cmo_invoke("cmo", "build")
     assert result.exit_code == 0
     # ctx-c->out-late is named by CMO-04 (its context -> outcome); ctx-b->resp-y and resp-y->out-late are not
-    assert result.output == "9 nodes, 9 edges (7 in the programme theory, 2 not), window: turn\n"
+    assert result.output == "9 nodes, 9 links (7 in the programme theory, 2 not), 1 chain, window: turn\n"
     out = cmo_invoke("cmo", "build", "--min-sources", "1", "--min-cases", "1").output
     assert out.splitlines()[1:] == ["Emergent: ctx-b->resp-y (1 sources, 1 cases)",
                                     "Emergent: resp-y->out-late (1 sources, 1 cases)"]
-    assert cmo_invoke("cmo", "build", "--window", "sentence").output.startswith("9 nodes, 1 edges")
+    assert cmo_invoke("cmo", "build", "--window", "sentence").output.startswith("9 nodes, 1 links")
     result = cmo_invoke("cmo", "build", "--window", "paragraph")
     assert result.exit_code == 2 and "unknown linking window 'paragraph'" in result.output
 
@@ -536,7 +542,7 @@ def test_cli_cmo_export(cmo_invoke, tmp_path):
         result = cmo_invoke("cmo", "export", target, "--format", fmt)
         assert result.exit_code == 0 and result.output == f"Wrote {target}\n"
     graph = read_graph(tmp_path / "out.graphml")
-    assert graph.number_of_edges() == 9
+    assert links(graph) == TURN_EDGES and graph.edges["out-o", "ctx-c"]["kind"] == "chain"
     assert cmo_invoke("cmo", "export", tmp_path / "by-suffix.json").exit_code == 0
     result = cmo_invoke("cmo", "export", tmp_path / "x.gml")
     assert result.exit_code == 1 and "unknown graph format 'gml'" in result.output
@@ -568,3 +574,83 @@ def test_a_negation_word_never_contests_a_configuration(store, tmp_path, mini_co
     (result,) = cmo.assess(graph, cb, min_sources=1, min_cases=0, evidence=[against])
     assert (result.status, result.basis, result.cooccurrence_status) == ("contested", "researcher evidence",
                                                                          "supported")
+
+
+# -- chains ----------------------------------------------------------------------------------------------------------
+
+
+def test_cmo_chain_is_an_edge_of_its_own_kind(cmo_store, book):
+    # CMO-03 chains from CMO-01: CMO-01's outcome (out-o) is CMO-03's context (ctx-c)
+    graph = cmo.build_graph(cmo_store, book)
+    assert graph.edges["out-o", "ctx-c"] == {
+        "segments": 0, "sources": 0, "cases": 0, "participants": 0, "agencies": [], "coders": [], "evidence": [],
+        "windows": [], "configurations": ["CMO-03"], "hypothesised": True, "kind": "chain",
+        "chains": ["CMO-01->CMO-03"]}
+    assert graph.graph["chains"] == ["CMO-01->CMO-03"]
+    # a chain is theory, not co-occurrence: never emergent, never a row of the links table, always drawn
+    assert ("out-o", "ctx-c") not in cmo.emergent_links(graph, book, min_sources=0, min_cases=0)
+    assert ("out-o", "ctx-c") not in set(zip(cmo.links_table(graph)["from"], cmo.links_table(graph)["to"]))
+    assert ("out-o", "ctx-c") in cmo.drawn(graph, min_sources=99).edges
+    # two graphs compared are compared on their links
+    assert "ctx-c" not in set(cmo.compare(graph, nx.DiGraph(), ("a", "b"))["to"]) - {"out-late", "resp-y"}
+    table = cmo.chains_table(graph, book)
+    assert table.to_dict("records") == [{
+        "chain": "CMO-01->CMO-03", "from": "CMO-01", "to": "CMO-03", "through outcome": "Code out-o",
+        "into context": "Code ctx-c", "statement from": "Co-location builds reliance, and decisions are quick.",
+        "statement to": "A busy front door with confident staff gives prompt replies."}]
+
+
+def test_cmo_chain_survives_every_graph_format(cmo_store, book, tmp_path):
+    graph = cmo.build_graph(cmo_store, book)
+    for fmt in ("graphml", "json"):
+        again = read_graph(exporters.write_graph(graph, tmp_path / f"cmo.{fmt}"))
+        assert again.edges["out-o", "ctx-c"]["kind"] == "chain"
+        assert again.edges["out-o", "ctx-c"]["chains"] == ["CMO-01->CMO-03"]
+        assert again.edges["ctx-a", "mech-m"]["kind"] == "co-occurrence"
+    plain = nx.read_graphml(tmp_path / "cmo.graphml")
+    assert plain.edges["out-o", "ctx-c"]["kind"] == "chain"
+
+
+def test_cmo_chain_is_drawn_distinctly(cmo_store, book, tmp_path):
+    graph = cmo.build_graph(cmo_store, book)
+    svg = cmo.draw(graph, tmp_path / "cmo.svg", "svg", min_sources=1).read_text()
+    assert "<title>chain CMO-01-&gt;CMO-03: Code out-o becomes the context Code ctx-c" in svg
+    assert f"stroke: {cmo.drawing.CHAIN_COLOUR}" in svg and "chain: an outcome becomes" in svg  # and its legend
+    without = cmo.draw(nx.DiGraph(cmo.drawn(graph, 1).edge_subgraph(links(graph))), tmp_path / "plain.svg", "svg",
+                       min_sources=1).read_text()
+    assert cmo.drawing.CHAIN_COLOUR not in without and "chain: an outcome becomes" not in without
+    png = cmo.draw(graph, tmp_path / "cmo.png", "png", min_sources=1)
+    assert png.read_bytes() == cmo.draw(graph, tmp_path / "again.png", "png", min_sources=1).read_bytes()
+
+
+def test_chain_loops_are_an_error_and_loops_back_to_a_context_a_warning(cmo_store, book):
+    from ipe import theory
+    from ipe.codebook import loads
+    from ipe.errors import CodebookError
+
+    assert cmo.chain_cycles(book.theory) == [] and nx.is_directed_acyclic_graph(cmo.chain_graph(book.theory))
+    # CMO-04 chained from CMO-03 enters ctx-c, the context CMO-03 started from: a feedback loop, allowed
+    theory.revise(cmo_store, book, "CMO-04", "late replies follow prompt ones", chain_from="CMO-03")
+    now = theory.current(cmo_store, book)
+    assert cmo.theory_loops(now) == [["CMO-03", "CMO-04"]]
+    # CMO-01 chained from CMO-04 closes a loop of chains: refused, nothing recorded
+    with pytest.raises(IpeError, match=r"chains loop: CMO-01 -> CMO-03 -> CMO-04 -> CMO-01"):
+        theory.revise(cmo_store, book, "CMO-01", "circular", chain_from="CMO-04")
+    with pytest.raises(IpeError, match=r"chains loop: CMO-01 -> CMO-01"):
+        theory.revise(cmo_store, book, "CMO-01", "itself", chain_from="CMO-01")
+    assert theory.current(cmo_store, book) == now
+    # a codebook whose chains loop does not load, the loop named with its place
+    looped = codebook_yaml().replace("    statement: Co-location builds",
+                                     "    chain_from: CMO-03\n    statement: Co-location builds")
+    with pytest.raises(CodebookError, match=r"CMO-01.chain_from: chains loop \(CMO-01 -> CMO-03 -> CMO-01\)"):
+        loads(looped, "looped.yaml")
+
+
+def test_cli_cmo_build_warns_of_a_chain_back_into_its_context(cmo_store, book, cmo_invoke):
+    from ipe import theory
+
+    theory.revise(cmo_store, book, "CMO-04", "late replies follow prompt ones", chain_from="CMO-03")
+    out = cmo_invoke("cmo", "build").output.splitlines()
+    assert out[0] == "9 nodes, 9 links (7 in the programme theory, 2 not), 2 chains, window: turn"
+    assert out[1] == ("Warning: the chain CMO-03 -> CMO-04 leads back into the context it started from "
+                      "(a feedback loop: is it meant?)")

@@ -9,6 +9,7 @@ import pandas as pd
 from ipe import cmo as graphs
 from ipe import evidence as lib_evidence
 from ipe import exporters
+from ipe import appraisal
 from ipe import project as lib
 from ipe.cli import cli, echo_table, format_option, selection_options
 from ipe.errors import IpeError
@@ -64,7 +65,8 @@ def build(ctx, window, selection, min_sources, min_cases):
     """Build the graph of linked codes and count its nodes and edges.
 
     Links no configuration names, with evidence in --min-sources sources from --min-cases cases, are listed as
-    emergent.
+    emergent. Chains (the outcome of one configuration as the context of another) are counted apart; a chain that
+    leads back into the context it started from is a warning, a feedback loop to confirm.
 
     Example:
 
@@ -72,10 +74,18 @@ def build(ctx, window, selection, min_sources, min_cases):
     """
     with lib.open_store(ctx.obj["project"]) as store:
         _, book = lib.current_codebook(store)
+        book = appraisal.current_codebook(store, book)  # chains and named links as the theory now stands
         graph = graphs.build_graph(store, book, window, selection)
-    named = sum(1 for _, _, d in graph.edges(data=True) if d["hypothesised"])
-    click.echo(f"{graph.number_of_nodes()} nodes, {graph.number_of_edges()} edges ({named} in the programme theory, "
-               f"{graph.number_of_edges() - named} not), window: {graph.graph['window']}")
+        loops = graphs.theory_loops(book.theory)
+    links = [d for _, _, d in graph.edges(data=True) if graphs.is_link(d)]
+    named = sum(1 for d in links if d["hypothesised"])
+    chains = graph.number_of_edges() - len(links)
+    click.echo(f"{graph.number_of_nodes()} nodes, {len(links)} links ({named} in the programme theory, "
+               f"{len(links) - named} not), {chains} chain{'s' if chains != 1 else ''}, window: "
+               f"{graph.graph['window']}")
+    for loop in loops:
+        click.echo(f"Warning: the chain {' -> '.join(loop)} leads back into the context it started from "
+                   "(a feedback loop: is it meant?)")
     emergent = graphs.emergent_links(graph, book, min_sources, min_cases)
     for src, dst in emergent:
         d = graph.edges[src, dst]
@@ -105,8 +115,6 @@ def show(ctx, window, selection, min_sources, min_cases, statuses, fmt, contest_
 
         ipe cmo show --status contested --min-sources 3
     """
-    from ipe import appraisal
-
     with lib.open_store(ctx.obj["project"]) as store:
         _, book = lib.current_codebook(store)
         results = appraisal.assess_project(store, book, window, min_sources, min_cases, contest_share, selection)

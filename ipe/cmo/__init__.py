@@ -32,18 +32,27 @@ from ipe.cmo.evidence import (
     subgraph_by,
 )
 from ipe.cmo.graph import (
+    CHAIN,
+    EDGE_KINDS,
+    LINK,
     LIST_ATTRIBUTES,
     LIST_SEPARATOR,
     REALIST_TYPES,
     Segment,
     as_list,
     build,
+    chain_cycles,
+    chain_graph,
+    chain_links,
+    check_chains,
     compare,
     configuration_links,
+    is_link,
     named_links,
+    theory_loops,
     window_label,
 )
-from ipe.cmo.table import CMO_COLUMNS, cmo_table
+from ipe.cmo.table import CHAIN_COLUMNS, CMO_COLUMNS, chains_table, cmo_table
 
 __all__ = [
     "REALIST_TYPES", "STATUSES", "LIST_ATTRIBUTES", "LIST_SEPARATOR", "ASSESSMENT_COLUMNS", "LINK_COLUMNS",
@@ -51,5 +60,6 @@ __all__ = [
     "configuration_links", "named_links", "build", "compare", "placements", "link_evidence", "build_graph",
     "attribute_values", "subgraph_by", "compare_by", "evidence_table", "assess", "assessment_table",
     "emergent_links", "links_table", "layout", "draw", "drawn", "draw_configuration",
-    "cmo_table",
+    "cmo_table", "CHAIN", "LINK", "EDGE_KINDS", "CHAIN_COLUMNS", "chain_links", "chain_graph", "chain_cycles",
+    "check_chains", "theory_loops", "is_link", "chains_table",
 ]

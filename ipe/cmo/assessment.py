@@ -12,7 +12,7 @@ from typing import Iterable, Optional
 import networkx as nx
 import pandas as pd
 
-from ipe.cmo.graph import LIST_SEPARATOR, ref_order, as_list, configuration_links, named_links
+from ipe.cmo.graph import LIST_SEPARATOR, ref_order, as_list, configuration_links, is_link, named_links
 from ipe.records import Codebook
 
 __all__ = [
@@ -279,7 +279,7 @@ def emergent_links(graph: nx.DiGraph, codebook: Codebook, min_sources: int = 3,
     """
     named = named_links(codebook)
     return sorted((u, v) for u, v, d in graph.edges(data=True)
-                  if (u, v) not in named and d.get("sources", 0) >= min_sources and d.get("cases", 0) >= min_cases)
+                  if is_link(d) and (u, v) not in named and d.get("sources", 0) >= min_sources and d.get("cases", 0) >= min_cases)
 
 
 LINK_COLUMNS = ["from", "to", "segments", "sources", "cases", "participants", "agencies", "coders", "hypothesised",
@@ -287,10 +287,10 @@ LINK_COLUMNS = ["from", "to", "segments", "sources", "cases", "participants", "a
 
 
 def links_table(graph: nx.DiGraph) -> pd.DataFrame:
-    """Every edge of the graph as a row, sorted by its two codes."""
+    """Every co-occurrence link of the graph as a row, sorted by its two codes (chains: :func:`ipe.cmo.chains_table`)."""
     rows = [{
         "from": u, "to": v, **{k: d.get(k, 0) for k in ("segments", "sources", "cases", "participants")},
         **{k: LIST_SEPARATOR.join(as_list(d.get(k))) for k in ("agencies", "coders", "configurations")},
         "hypothesised": bool(d.get("hypothesised")),
-    } for u, v, d in sorted(graph.edges(data=True))]
+    } for u, v, d in sorted(graph.edges(data=True)) if is_link(d)]
     return pd.DataFrame(rows, columns=LINK_COLUMNS)

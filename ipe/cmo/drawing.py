@@ -2,8 +2,10 @@
 
 Only links with evidence in at least ``min_sources`` sources are drawn (the graph files keep every link); a node
 shows its name; context→outcome links go round the mechanism column, above or below it, so that they cannot be
-read as passing through a mechanism; the picture is cropped to what is drawn. In SVG each link carries its
-evidence counts as a tooltip.
+read as passing through a mechanism; chains (the outcome of one configuration becoming the context of another)
+are drawn whatever their evidence, dotted and in their own colour, round the outside of the picture from the
+outcome back to the context; the picture is cropped to what is drawn. In SVG each link carries its evidence counts
+as a tooltip, and each chain the configurations it joins.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Iterable, Optional
 
 import networkx as nx
 
-from ipe.cmo.graph import TYPE_ORDER
+from ipe.cmo.graph import TYPE_ORDER, as_list, is_link
 from ipe.errors import IpeError
 
 __all__ = ["layout", "drawn", "draw", "draw_configuration"]
@@ -30,22 +32,25 @@ FONT_PT = 9
 DEFAULT_MIN_SOURCES = 2
 LANE = 0.12  # inches between the context→outcome links that go round the mechanisms
 BYPASS = "#7b3294"  # context→outcome links, round the mechanisms
+CHAIN_COLOUR = "#1b7f79"  # chains: an outcome that becomes another configuration's context
+CHAIN_STYLE = (0, (1.2, 1.6))
+CHAIN_LANE = 0.24  # inches between chains round the outside
 
 
 def drawn(graph: nx.DiGraph, min_sources: int = DEFAULT_MIN_SOURCES) -> nx.DiGraph:
-    """The part of the graph a picture shows: links with evidence in ``min_sources`` sources or more, and their
-    nodes.
+    """The part of the graph a picture shows: links with evidence in ``min_sources`` sources or more, every chain,
+    and their nodes.
 
     Examples
     --------
     >>> g = nx.DiGraph()
-    >>> g.add_edge("c", "m", sources=3); g.add_edge("m", "o", sources=1)
+    >>> g.add_edge("c", "m", sources=3); g.add_edge("m", "o", sources=1); g.add_edge("o", "c2", kind="chain")
     >>> sorted(drawn(g, 2).edges)
-    [('c', 'm')]
+    [('c', 'm'), ('o', 'c2')]
     """
     keep = nx.DiGraph(**graph.graph)
     for u, v, d in graph.edges(data=True):
-        if d.get("sources", 0) >= min_sources:
+        if d.get("sources", 0) >= min_sources or not is_link(d):
             keep.add_node(u, **graph.nodes[u])
             keep.add_node(v, **graph.nodes[v])
             keep.add_edge(u, v, **d)
@@ -83,6 +88,9 @@ def layout(graph: nx.DiGraph) -> dict[str, tuple[float, float]]:
 
 def _tooltip(graph, u, v, d) -> str:
     name = lambda n: graph.nodes[n].get("name") or n  # noqa: E731
+    if not is_link(d):
+        return (f"chain {', '.join(as_list(d.get('chains')))}: {name(u)} becomes the context "
+                f"{name(v)} of the next configuration")
     text = (f"{name(u)} \u2192 {name(v)}: {d.get('segments', 0)} segments in {d.get('sources', 0)} sources, "
             f"{d.get('cases', 0)} areas")
     configs = d.get("configurations") or []
@@ -147,7 +155,11 @@ def draw(graph: nx.DiGraph, path, fmt: str = "png", min_sources: Optional[int] =
         most = max([d.get("sources", 0) for _, _, d in shown.edges(data=True)] + [1])
         lanes = {"above": 0, "below": 0}
         half = BOX_WIDTH / 2
-        for i, (u, v, d) in enumerate(sorted(shown.edges(data=True), key=lambda e: (e[0], e[1]))):
+        links = sorted(((u, v, d) for u, v, d in shown.edges(data=True) if is_link(d)), key=lambda e: (e[0], e[1]))
+        # Chains whose ends sit higher go inside, so their lines nest rather than cross.
+        chains = sorted(((u, v, d) for u, v, d in shown.edges(data=True) if not is_link(d)),
+                        key=lambda e: (-(pos[e[0]][1] + pos[e[1]][1]), e[0], e[1]))
+        for i, (u, v, d) in enumerate(links):
             (x1, y1), (x2, y2) = pos[u], pos[v]
             width = 0.6 + 3.4 * d.get("sources", 0) / most
             style = "-" if d.get("hypothesised") else (0, (4, 2))
@@ -191,13 +203,38 @@ def draw(graph: nx.DiGraph, path, fmt: str = "png", min_sources: Optional[int] =
             ax.text(x * COLUMN_GAP, heading, _HEADINGS[kind], ha="center", va="bottom", fontsize=FONT_PT + 3,
                     fontweight="bold")
         highest = heading + 0.5
-        ax.legend(handles=[Line2D([], [], color="#4d4d4d", linestyle="-", lw=2, label="link in the programme theory"),
-                           Line2D([], [], color="#4d4d4d", linestyle=(0, (4, 2)), lw=2, label="link not in the theory"),
-                           Line2D([], [], color=BYPASS, lw=2, label="context straight to outcome (no mechanism)")],
+        # A chain leaves its outcome to the right, rises above the headings and comes down the left into its
+        # context: round the outside, so it crosses no box and cannot be mistaken for a link.
+        margin = 0.25
+        for k, (u, v, d) in enumerate(chains):
+            (x1, y1), (x2, y2) = pos[u], pos[v]
+            out = margin + CHAIN_LANE * k
+            lane = heading + 0.55 + CHAIN_LANE * k
+            verts = [(x1 + half, y1), (x1 + half + out, y1), (x1 + half + out, lane), (x2 - half - out, lane),
+                     (x2 - half - out, y2), (x2 - half, y2)]
+            patch = FancyArrowPatch(path=MPath(verts, [MPath.MOVETO] + [MPath.LINETO] * 5))
+            patch.set_arrowstyle("-|>", head_length=5, head_width=3.5)
+            patch.set(linewidth=1.6, linestyle=CHAIN_STYLE, color=CHAIN_COLOUR, alpha=0.9, zorder=1)
+            patch.set_gid(f"chain-{k}")
+            tips[f"chain-{k}"] = _tooltip(shown, u, v, d)
+            ax.add_patch(patch)
+            ax.text(COLUMN_GAP + (k % 2 - 0.5) * COLUMN_GAP * 0.5, lane,
+                    ", ".join(c.replace("->", " \u2192 ") for c in as_list(d.get("chains"))), ha="center",
+                    va="center", fontsize=FONT_PT - 1, color=CHAIN_COLOUR, zorder=3,
+                    bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.0})
+            highest = max(highest, lane + 0.35)
+        spread = margin + CHAIN_LANE * max(len(chains) - 1, 0) + 0.1 if chains else 0.0
+        handles = [Line2D([], [], color="#4d4d4d", linestyle="-", lw=2, label="link in the programme theory"),
+                   Line2D([], [], color="#4d4d4d", linestyle=(0, (4, 2)), lw=2, label="link not in the theory"),
+                   Line2D([], [], color=BYPASS, lw=2, label="context straight to outcome (no mechanism)")]
+        if chains:
+            handles.append(Line2D([], [], color=CHAIN_COLOUR, linestyle=CHAIN_STYLE, lw=2,
+                                  label="chain: an outcome becomes the next configuration's context"))
+        ax.legend(handles=handles,
                   title=f"Links with evidence in {min_sources} or more sources; wider = more sources",
-                  loc="upper center", bbox_to_anchor=(COLUMN_GAP, lowest - 0.1), bbox_transform=ax.transData, ncol=3,
-                  frameon=False, fontsize=FONT_PT, title_fontsize=FONT_PT)
-        ax.set_xlim(-half - 0.3, 2 * COLUMN_GAP + half + 0.3)
+                  loc="upper center", bbox_to_anchor=(COLUMN_GAP, lowest - 0.1), bbox_transform=ax.transData,
+                  ncol=2 if chains else 3, frameon=False, fontsize=FONT_PT, title_fontsize=FONT_PT)
+        ax.set_xlim(-half - 0.3 - spread, 2 * COLUMN_GAP + half + 0.3 + spread)
         ax.set_ylim(lowest - 0.9, highest)
         ax.set_aspect("equal")
         metadata = {"Date": None} if fmt == "svg" else {"Software": None}

@@ -1,11 +1,18 @@
 """The CMO graph: codings placed in linking windows become a :class:`networkx.DiGraph` of linked codes.
 
-The nodes are the codebook's context, mechanism and outcome codes. A *link* joins two codes of different realist
+The nodes are the codebook's context, mechanism and outcome codes. An edge is of one of two kinds (its ``kind``
+attribute). A *link* (``co-occurrence``) joins two codes of different realist
 types whose codings co-occur inside a linking window (a speaker turn, a sentence, or a run of N consecutive
 sentences), in the direction the programme theory reads: context → mechanism, mechanism → outcome,
 context → outcome, and resource → response between the two halves of a mechanism. Every link keeps its evidence:
 the segments (pairs of codings) behind it, with their ``source:start-end`` references, so each count in an
-assessment can be traced back to quotes.
+assessment can be traced back to quotes. A *chain* (``chain``) is the theory's own claim that the outcome of one
+configuration is the context of another (the second's ``chain_from``): an edge from the first's outcome code to the
+second's context code, drawn whatever the co-occurrence, since no window of text makes or unmakes it.
+
+The configurations' chains must not loop (:func:`check_chains`, which codebook validation and theory revisions
+apply); a chain that leads back into the context it started from is a feedback loop the team should know about,
+not an error (:func:`theory_loops`).
 
 Nothing here reads the store: :mod:`ipe.cmo.evidence` places a project's codings in their windows and hands them
 to :func:`build`.
@@ -35,6 +42,12 @@ __all__ = [
     "pair_segments",
     "configuration_links",
     "named_links",
+    "chain_links",
+    "chain_graph",
+    "chain_cycles",
+    "check_chains",
+    "theory_loops",
+    "is_link",
     "build",
     "compare",
 ]
@@ -43,6 +56,9 @@ REALIST_TYPES = ("context", "mechanism", "outcome")
 LIST_ATTRIBUTES = ("agencies", "coders", "evidence", "windows", "configurations", "chains")
 LIST_SEPARATOR = "; "
 TYPE_ORDER = {t: i for i, t in enumerate(REALIST_TYPES)}
+LINK = "co-occurrence"
+CHAIN = "chain"
+EDGE_KINDS = (LINK, CHAIN)
 
 
 def as_list(value) -> list:
@@ -198,6 +214,153 @@ def named_links(codebook: Codebook) -> dict[tuple[str, str], list[str]]:
     return {link: sorted(ids) for link, ids in sorted(named.items())}
 
 
+def chain_links(codebook: Codebook) -> dict[tuple[str, str], list[str]]:
+    """The code pairs the theory's chains join, each with its chains (``FROM->TO``): for every configuration with a
+    ``chain_from``, the outcome of the configuration it chains from → its own context.
+
+    Examples
+    --------
+    >>> from ipe.records import Code, Codebook, Configuration
+    >>> book = Codebook("tiny", (Code("ctx", "C", "context"), Code("mech", "M", "mechanism"),
+    ...                          Code("out", "O", "outcome"), Code("ctx2", "C2", "context")),
+    ...                 theory=(Configuration("CMO-01", "ctx", "out", "...", mechanism="mech"),
+    ...                         Configuration("CMO-02", "ctx2", "out", "...", mechanism="mech", chain_from="CMO-01")))
+    >>> chain_links(book)
+    {('out', 'ctx2'): ['CMO-01->CMO-02']}
+    """
+    by_id = {t.id: t for t in codebook.theory}
+    found: dict[tuple[str, str], list[str]] = {}
+    for t in codebook.theory:
+        if t.chain_from and t.chain_from in by_id:
+            found.setdefault((by_id[t.chain_from].outcome, t.context), []).append(f"{t.chain_from}->{t.id}")
+    return {pair: sorted(ids) for pair, ids in sorted(found.items())}
+
+
+def chain_graph(configurations) -> nx.DiGraph:
+    """The configurations as nodes and their chains as edges: ``FROM`` → ``TO`` for each ``TO.chain_from``.
+
+    Each edge keeps the code it passes through: ``outcome`` (``FROM``'s outcome) and ``context`` (``TO``'s
+    context). A ``chain_from`` naming no configuration given is left out (codebook validation reports it).
+
+    Parameters
+    ----------
+    configurations : iterable of Configuration
+        A theory: the codebook's, or the current one (:func:`ipe.theory.current`).
+
+    Returns
+    -------
+    networkx.DiGraph
+
+    Examples
+    --------
+    >>> from ipe.records import Configuration
+    >>> theory = [Configuration("CMO-01", "ctx", "out", "..."), Configuration("CMO-02", "out", "o2", "...",
+    ...                                                                       chain_from="CMO-01")]
+    >>> graph = chain_graph(theory)
+    >>> list(graph.edges(data=True))
+    [('CMO-01', 'CMO-02', {'kind': 'chain', 'outcome': 'out', 'context': 'out'})]
+    >>> nx.is_directed_acyclic_graph(graph)
+    True
+    """
+    configurations = list(configurations)
+    by_id = {t.id: t for t in configurations}
+    graph = nx.DiGraph()
+    graph.add_nodes_from(t.id for t in configurations)
+    for t in configurations:
+        if t.chain_from in by_id:
+            graph.add_edge(t.chain_from, t.id, kind=CHAIN, outcome=by_id[t.chain_from].outcome, context=t.context)
+    return graph
+
+
+def _rotated(cycle: list) -> list:
+    """A cycle written from its smallest member, so the same loop always reads the same way."""
+    i = cycle.index(min(cycle))
+    return cycle[i:] + cycle[:i]
+
+
+def chain_cycles(configurations) -> list[list[str]]:
+    """Every loop of chains, each as the configuration ids in order from the smallest; empty when the chains form a
+    directed acyclic graph.
+
+    Examples
+    --------
+    >>> from ipe.records import Configuration
+    >>> loop = [Configuration("CMO-02", "c", "o", "...", chain_from="CMO-01"),
+    ...         Configuration("CMO-01", "c", "o", "...", chain_from="CMO-02")]
+    >>> chain_cycles(loop)
+    [['CMO-01', 'CMO-02']]
+    >>> chain_cycles(loop[:1])
+    []
+    """
+    graph = chain_graph(configurations)
+    if nx.is_directed_acyclic_graph(graph):
+        return []
+    return sorted(_rotated(c) for c in nx.simple_cycles(graph))
+
+
+def check_chains(configurations) -> None:
+    """Refuse chains that loop: a configuration cannot come, through its chains, before itself.
+
+    Raises
+    ------
+    ipe.errors.IpeError
+        Naming every loop, as ``CMO-01 -> CMO-02 -> CMO-01``.
+
+    Examples
+    --------
+    >>> from ipe.records import Configuration
+    >>> check_chains([Configuration("CMO-01", "c", "o", "...", chain_from="CMO-01")])
+    Traceback (most recent call last):
+    ...
+    ipe.errors.IpeError: chains loop: CMO-01 -> CMO-01
+    """
+    loops = chain_cycles(configurations)
+    if loops:
+        raise IpeError("chains loop: " + "; ".join(" -> ".join([*c, c[0]]) for c in loops))
+
+
+def theory_loops(configurations) -> list[list[str]]:
+    """Feedback loops of the theory: chains of configurations that come back to a context they started from (the
+    context a chain leads into is the context of a configuration before it in the chain), each as the
+    configuration ids along the chain, sorted.
+
+    Not an error, unlike a loop of chains (:func:`check_chains`): an outcome that feeds back into the circumstances
+    it came from is a claim realist theories make (a virtuous or vicious circle), but one the team should mean.
+
+    Examples
+    --------
+    >>> from ipe.records import Configuration
+    >>> theory = [Configuration("CMO-01", "trust", "sharing", "..."),
+    ...           Configuration("CMO-02", "skills", "decisions", "...", chain_from="CMO-01"),
+    ...           Configuration("CMO-03", "trust", "safety", "...", chain_from="CMO-02")]
+    >>> theory_loops(theory)
+    [['CMO-01', 'CMO-02', 'CMO-03']]
+    >>> theory_loops(theory[:2])
+    []
+    """
+    configurations = list(configurations)
+    graph = chain_graph(configurations)
+    if not nx.is_directed_acyclic_graph(graph):
+        return []  # check_chains reports it
+    context = {t.id: t.context for t in configurations}
+    loops = []
+    for t in configurations:
+        for before in sorted(nx.ancestors(graph, t.id)):
+            if context[before] == t.context:
+                loops.append(nx.shortest_path(graph, before, t.id))
+    return sorted(loops)
+
+
+def is_link(data: dict) -> bool:
+    """Whether an edge's attributes are a co-occurrence link (not a chain): edges read from older files have no
+    ``kind`` and are links.
+
+    >>> is_link({"kind": "chain"}), is_link({"sources": 2})
+    (False, True)
+    """
+    return data.get("kind", LINK) == LINK
+
+
 def _window_key(sid: str, window: int) -> str:
     return f"{sid}#{window}"
 
@@ -237,9 +400,11 @@ def build(placed: dict, codebook: Codebook, attributes: Optional[dict] = None, w
         evidence, with ``segments``, ``sources``, ``cases`` (distinct ``case``
         attributes), ``participants`` (distinct ``participant`` attributes, or sources without one),
         ``agencies``, ``coders``, ``evidence`` (the coding references, sorted), ``windows``, ``configurations``
-        (ids naming the link, see :func:`named_links`) and ``hypothesised`` (named by a configuration). The graph
-        attribute ``window`` names the linking window; ``chains`` lists ``FROM->TO`` for each configuration whose
-        ``chain_from`` makes another's outcome its context (a chain is not co-occurrence, so it is no edge).
+        (ids naming the link, see :func:`named_links`), ``hypothesised`` (named by a configuration), ``kind``
+        (``co-occurrence``) and ``chains`` (empty). Chain edges (:func:`chain_links`): ``kind`` ``chain``,
+        ``chains`` the ``FROM->TO`` chains they stand for, ``configurations`` those ids, ``hypothesised`` true
+        and no evidence (zero counts, empty lists). The graph attribute ``window`` names the linking window;
+        ``chains`` lists every ``FROM->TO`` chain.
 
     Examples
     --------
@@ -251,6 +416,8 @@ def build(placed: dict, codebook: Codebook, attributes: Optional[dict] = None, w
     >>> graph = build(placed, book, {"s1": {"case": "A"}})
     >>> sorted(graph.edges), graph.edges["ctx", "mech"]["evidence"], graph.edges["ctx", "mech"]["hypothesised"]
     ([('ctx', 'mech')], ['s1:0-9', 's1:10-20'], True)
+    >>> graph.edges["ctx", "mech"]["kind"]
+    'co-occurrence'
     """
     nodes = node_codes(codebook)
     attrs = attributes or {}
@@ -283,7 +450,14 @@ def build(placed: dict, codebook: Codebook, attributes: Optional[dict] = None, w
             windows=sorted({_window_key(g.source_id, w) for g in group for w in g.windows}, key=key_order),
             configurations=named.get((src, dst), []),
             hypothesised=(src, dst) in named,
+            kind=LINK,
+            chains=[],
         )
+    for (src, dst), chains in chain_links(codebook).items():
+        if src in nodes and dst in nodes:
+            graph.add_edge(src, dst, segments=0, sources=0, cases=0, participants=0, agencies=[], coders=[],
+                           evidence=[], windows=[], configurations=sorted({c.split("->")[1] for c in chains}),
+                           hypothesised=True, kind=CHAIN, chains=chains)
     return graph
 
 
@@ -313,6 +487,8 @@ def compare(graph_a: nx.DiGraph, graph_b: nx.DiGraph, labels: tuple[str, str] = 
     for u, v in sorted(set(graph_a.edges) | set(graph_b.edges)):
         da = graph_a.edges[u, v] if graph_a.has_edge(u, v) else {}
         db = graph_b.edges[u, v] if graph_b.has_edge(u, v) else {}
+        if not (is_link(da) and is_link(db)):
+            continue
         sa, sb = da.get("sources", 0), db.get("sources", 0)
         if sa == sb:
             continue

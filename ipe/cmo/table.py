@@ -8,11 +8,13 @@ import pandas as pd
 
 from ipe.cmo.assessment import assess, emergent_links
 from ipe.cmo.evidence import build_graph
-from ipe.cmo.graph import as_list
+from ipe.cmo.graph import CHAIN, as_list
 from ipe.records import Codebook
 from ipe.tables import exemplars, quote_bank
 
-__all__ = ["CMO_COLUMNS", "cmo_table"]
+__all__ = ["CMO_COLUMNS", "CHAIN_COLUMNS", "cmo_table", "chains_table"]
+
+CHAIN_COLUMNS = ["chain", "from", "to", "through outcome", "into context", "statement from", "statement to"]
 
 CMO_COLUMNS = ["id", "context", "mechanism (resource / response)", "outcome", "origin", "status", "basis",
                "evidence: supports (sources/cases)", "evidence: contradicts (sources/cases)",
@@ -86,3 +88,33 @@ def cmo_table(store, codebook: Codebook, window: str = "turn", min_sources: int 
                      "exemplars": quotes(as_list(graph.edges[u, v].get("evidence"))), "workshop": "",
                      "workshop responses": ""})
     return pd.DataFrame(rows, columns=CMO_COLUMNS)
+
+
+def chains_table(graph, codebook: Codebook) -> pd.DataFrame:
+    """The theory's chains as rows, from a CMO graph's chain edges: the configuration whose outcome becomes the
+    context of the next, the two codes the chain passes through (by name) and both statements; sorted by chain.
+
+    Examples
+    --------
+    >>> from ipe.cmo.graph import build
+    >>> from ipe.records import Code, Configuration
+    >>> book = Codebook("tiny", (Code("c1", "Trust", "context"), Code("m", "Talk", "mechanism"),
+    ...                          Code("o1", "Sharing", "outcome"), Code("c2", "Sharing to hand", "context"),
+    ...                          Code("o2", "Decisions", "outcome")),
+    ...                 theory=(Configuration("CMO-01", "c1", "o1", "a", mechanism="m"),
+    ...                         Configuration("CMO-02", "c2", "o2", "b", mechanism="m", chain_from="CMO-01")))
+    >>> chains_table(build({}, book), book).iloc[0].tolist()
+    ['CMO-01->CMO-02', 'CMO-01', 'CMO-02', 'Sharing', 'Sharing to hand', 'a', 'b']
+    """
+    names = {c.id: c.name for c in codebook.codes}
+    statements = {t.id: t.statement for t in codebook.theory}
+    rows = []
+    for u, v, d in graph.edges(data=True):
+        if d.get("kind") != CHAIN:
+            continue
+        for chain in as_list(d.get("chains")):
+            first, _, second = chain.partition("->")
+            rows.append({"chain": chain, "from": first, "to": second, "through outcome": names.get(u, u),
+                         "into context": names.get(v, v), "statement from": statements.get(first, ""),
+                         "statement to": statements.get(second, "")})
+    return pd.DataFrame(sorted(rows, key=lambda r: (r["from"], r["to"])), columns=CHAIN_COLUMNS)
