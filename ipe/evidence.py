@@ -479,14 +479,15 @@ def _spread(items: list, source_of) -> list:
 
 
 def rank_quotes(store, codebook: Codebook, config_id: str, limit: Optional[int] = None, include_auto: bool = False,
-                window="turn") -> list[QuoteChoice]:
+                window="turn", found: Optional[list] = None) -> list[QuoteChoice]:
     """Quotes for a configuration, best first: researcher evidence, then human codings, never unreviewed auto
-    codings unless ``include_auto``.
+    codings unless ``include_auto``, and never an auto coding a reviewer rejected.
 
     Order: evidence (supports, then refines, then contradicts); passages where human codings of two of the
     configuration's elements co-occur on one of its links; other human codings of its codes (outcome first, then
-    mechanism, then context); with ``include_auto``, auto co-occurrence candidates not dismissed. Within each tier
-    quotes alternate between sources; a passage overlapping one already chosen is skipped; orphaned evidence and
+    mechanism, then context); with ``include_auto``, auto co-occurrence candidates not dismissed, neither of whose
+    spans a reviewer rejected (an accepted auto coding is the reviewer's human coding, so it is quoted without
+    asking). Within each tier quotes alternate between sources; a passage overlapping one already chosen is skipped; orphaned evidence and
     dismissed candidates never appear.
 
     Parameters
@@ -497,6 +498,8 @@ def rank_quotes(store, codebook: Codebook, config_id: str, limit: Optional[int] 
     limit : at most this many quotes (default: all).
     include_auto : also offer passages resting on auto or suggested codings (labelled ``auto coding``).
     window : the linking window for co-occurrence (see :func:`ipe.cmo.link_evidence`).
+    found : the candidates :func:`candidates` listed for every configuration with this ``window`` and every coder,
+        when the caller already has them (one listing serves every configuration; co-occurrence is not found again).
 
     Returns
     -------
@@ -528,7 +531,8 @@ def rank_quotes(store, codebook: Codebook, config_id: str, limit: Optional[int] 
                   key=lambda e: (_RELATION_ORDER[e.relation], e.source_id, e.start, e.id))
     tiers.append([choice(e.source_id, e.start, e.end, "evidence", e.relation, rationale=e.rationale, quote=e.quote)
                   for e in held])
-    found = [c for c in candidates(store, codebook, config_id, window) if c.decision != "dismissed"]
+    found = [c for c in (candidates(store, codebook, config_id, window) if found is None else found)
+             if c.config_id == config_id and c.decision != "dismissed"]
     tiers.append([choice(c.source_id, c.start, c.end, "human coding", code=f"{c.src}->{c.dst}")
                   for c in found if c.kind == HUMAN])
     kinds = store.coders()
@@ -538,8 +542,12 @@ def rank_quotes(store, codebook: Codebook, config_id: str, limit: Optional[int] 
     codings.sort(key=lambda c: (rank[c.code_id], c.source_id, c.start, c.end, c.coder))
     tiers.append([choice(c.source_id, c.start, c.end, "human coding", code=c.code_id) for c in codings])
     if include_auto:
+        rejected = {(sid, start, end, code) for _, _, sid, start, end, code, decision in store.reviews()
+                    if decision == "reject"}
         tiers.append([choice(c.source_id, c.start, c.end, "auto coding", code=f"{c.src}->{c.dst}")
-                      for c in found if c.kind == AUTO and c.decision != "promoted"])
+                      for c in found if c.kind == AUTO and c.decision != "promoted"
+                      and (c.source_id, c.src_start, c.src_end, c.src) not in rejected
+                      and (c.source_id, c.dst_start, c.dst_end, c.dst) not in rejected])
     chosen: list[QuoteChoice] = []
     for tier in tiers:
         for q in _spread(tier, lambda q: q.source_id):

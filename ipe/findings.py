@@ -16,7 +16,7 @@ from ipe import survey
 from ipe.appraisal import assess_project, current_codebook
 from ipe.captions import annotate
 from ipe.cmo import assessment_table, build_graph, cmo_table, links_table
-from ipe.evidence import rank_quotes
+from ipe.evidence import candidates, rank_quotes
 from ipe.records import Codebook
 from ipe.selection import DEFAULT, Selection
 from ipe.tables import (
@@ -54,10 +54,12 @@ def all_tables(store, codebook: Codebook, selection: Selection = DEFAULT, n_quot
     tables["model-comparison"] = model_comparison(bank, codebook, attrs)
     if codebook.theory:
         current = current_codebook(store, codebook)
+        found = candidates(store, current)
         quotes = {t.id: [f"\u201c{' '.join(q.quote.split())}\u201d ({q.ref}, {q.kind}"
                          f"{', ' + q.relation if q.relation else ''})"
                          for q in rank_quotes(store, current, t.id, limit=n_quotes,
-                                              include_auto=selection.include_auto)] for t in current.theory}
+                                              include_auto=selection.include_auto, found=found)]
+                  for t in current.theory}
         tables["cmo-configurations"] = cmo_table(store, current, n_quotes=n_quotes, coders=coders, bank=bank,
                                                  assessments=assess_project(store, codebook, coders=selection),
                                                  exemplar_quotes=quotes)

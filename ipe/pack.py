@@ -87,13 +87,14 @@ def status_in_words(sources: list[str], attributes: dict, contesting: int = 0) -
 
 
 def statement_quotes(store, codebook: Codebook, config_id: str, selection: Selection = DEFAULT,
-                     n: int = QUOTES_PER_STATEMENT) -> list[tuple[str, str]]:
+                     n: int = QUOTES_PER_STATEMENT, window="turn", found: Optional[list] = None
+                     ) -> list[tuple[str, str]]:
     """Up to ``n`` ``(quote, speaker's role)`` for a configuration: whole sentences, no marks, one per source where
-    the ranked passages allow."""
+    the ranked passages allow. ``found``: the candidates already listed, as for :func:`ipe.evidence.rank_quotes`."""
     from ipe.evidence import rank_quotes
 
     chosen, sources, sentences, texts = [], set(), {}, {}
-    ranked = rank_quotes(store, codebook, config_id, include_auto=selection.include_auto)
+    ranked = rank_quotes(store, codebook, config_id, include_auto=selection.include_auto, window=window, found=found)
     for spread in (True, False):
         for q in ranked:
             if len(chosen) >= n:
@@ -193,6 +194,9 @@ def gather_pack(store, codebook: Codebook, statuses=("supported", "partial", "co
     attrs = store.source_attributes()
     statements = {t.id: t for t in codebook.theory}
     names = {c.id: c.name for c in codebook.codes}
+    from ipe.evidence import candidates
+
+    found = candidates(store, codebook, window=window)  # listed once for every configuration's quotes
     sections = []
     for a in chosen:
         config = statements[a.id]
@@ -201,7 +205,8 @@ def gather_pack(store, codebook: Codebook, statuses=("supported", "partial", "co
         sections.append(PackSection(a.id, _heading_text(config, names), config.statement, config.context,
                                     tuple(config.mechanisms), config.outcome,
                                     status_in_words(sources, attrs, disagree),
-                                    tuple(statement_quotes(store, codebook, a.id, selection))))
+                                    tuple(statement_quotes(store, codebook, a.id, selection, window=window,
+                                                           found=found))))
     emergent = sorted(cmo.emergent_links(graph, codebook, min_sources=2, min_cases=1),
                       key=lambda e: (-graph.edges[e]["sources"], -graph.edges[e]["segments"], e))[:EMERGENT_LINKS]
     links = [PackLink(u, v, f"{names.get(u, u)} \u2192 {names.get(v, v)}",
@@ -239,6 +244,7 @@ def theory_summary(assessments: list, chosen: list, min_sources: int = 2) -> str
     return (f"The programme theory has {len(assessments)} context\u2013mechanism\u2013outcome statements. Tested "
             f"against the interviews, observations and notes so far: {parts}. The picture shows contexts on the "
             f"left, mechanisms in the middle and outcomes on the right, with the links seen in {min_sources} or more "
-            f"sources; wider lines have more evidence, dashed lines are links the theory did not name, and purple "
-            f"lines go from a context straight to an outcome. This pack asks you about the {len(chosen)} statements "
-            f"that follow.")
+            f"sources; wider lines have more evidence, dashed lines are links the theory did not name, purple "
+            f"lines go from a context straight to an outcome, and dotted lines round the edge are chains, where "
+            f"the outcome of one statement becomes the context of the next. This pack asks you about the "
+            f"{len(chosen)} statements that follow.")

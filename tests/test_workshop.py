@@ -197,3 +197,108 @@ def test_pack_converts_with_libreoffice(pack_store, tmp_path):
     subprocess.run([office, "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(path)], check=True,
                    capture_output=True, timeout=120)
     assert (tmp_path / "pack.pdf").stat().st_size > 1000
+
+
+# -- what a pack quotes after review ---------------------------------------------------------------------------------
+
+REVIEW_BOOK = """\
+name: Review test theory
+codes:
+{codes}
+theory:
+  - id: CMO-01
+    context: ctx-a
+    mechanism: mech-m
+    outcome: out-o
+    statement: Sitting together builds reliance, so referrals move fast.
+"""
+# One source per way a passage can stand: researcher evidence, an auto coding a reviewer accepted, one rejected, one
+# never reviewed. Each sentence names its standing, so the pack's text shows which were quoted.
+REVIEW_SOURCES = {
+    "ev": ("A", "Dee", ["We sit together every morning in the evidence room.", "So the evidence team trust each "
+                        "other.", "Evidence referrals move within the hour."]),
+    "ok": ("B", "Eve", ["We share one office with the accepted police team.", "The accepted colleagues rely on "
+                        "each other.", "Accepted referrals are answered the same day."]),
+    "no": ("C", "Fay", ["Rejected words about sitting together in one room.", "Rejected words about trusting the "
+                        "others here.", "Rejected words about referrals moving very fast."]),
+    "un": ("D", "Gil", ["Unreviewed words about sitting together in one room.", "Unreviewed words about trusting "
+                        "the others.", "Unreviewed words about referrals moving very fast."]),
+}
+REVIEW_CODES = ("ctx-a", "mech-m", "out-o")
+
+
+@pytest.fixture
+def reviewed(tmp_path):
+    """A project whose CMO-01 has researcher evidence in ``ev``, accepted auto codings in ``ok``, rejected ones in
+    ``no`` and unreviewed ones in ``un``: every coding is the auto coder's, so only review makes any of them count."""
+    from ipe import annotate, evidence
+    from ipe.records import Coding
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for sid, (_, speaker, sentences) in REVIEW_SOURCES.items():
+        (corpus / f"{sid}.txt").write_text(f"Interviewer: Tell me about the hub.\n{speaker}: {' '.join(sentences)}\n")
+    (corpus / "manifest.csv").write_text("file,case,agency,data_type\n" + "".join(
+        f"{sid}.txt,{case},police,interview\n" for sid, (case, _, _) in REVIEW_SOURCES.items()))
+    blocks = "".join(
+        f"  - id: {cid}\n    name: Code {cid}\n    type: {ctype}\n    description: About {cid}.\n"
+        f"    include: Talk of {cid}.\n    exclude: Anything else.\n    examples: [\"An example of {cid}.\"]\n"
+        f"    rules:\n      phrases: [\"zzq {cid}\"]\n"
+        for cid, ctype in zip(REVIEW_CODES, ("context", "mechanism", "outcome")))
+    (tmp_path / "book.yaml").write_text(REVIEW_BOOK.format(codes=blocks))
+    store = project.open_store(project.init(tmp_path / "proj"))
+    project.import_sources(store, [corpus], corpus / "manifest.csv")
+    version, book, _ = project.load_codebook(store, tmp_path / "book.yaml")
+    with store.transaction():
+        store.ensure_coder("auto", "auto")
+        for sid in ("ok", "no", "un"):
+            text = store.source(sid).text
+            store.add_codings(Coding(sid, text.index(q), text.index(q) + len(q), code, "auto", "rule test", version, q)
+                              for code, q in zip(REVIEW_CODES, REVIEW_SOURCES[sid][2]))
+    for c in store.codings(coders=["auto"]):
+        if c.source_id in ("ok", "no"):
+            annotate.decide(store, c.id, "accept" if c.source_id == "ok" else "reject", "ana")
+    sentences = REVIEW_SOURCES["ev"][2]
+    evidence.link(store, book, "CMO-01", "supports", "context,mechanism,outcome", "Sitting together, trust, speed",
+                  source="ev", quote=" ".join(sentences))
+    yield store, book
+    store.close()
+
+
+def docx_text(path) -> str:
+    document = docx.Document(path)
+    cells = [cell.text for table in document.tables for row in table.rows for cell in row.cells]
+    return "\n".join([p.text for p in document.paragraphs] + cells)
+
+
+def test_pack_after_review_quotes_only_reviewed_or_researcher_material(reviewed, tmp_path):
+    store, book = reviewed
+    (path,) = pack.build_pack(store, book, tmp_path / "pack.docx", configs=["CMO-01"], allow_identifiable=True)
+    text = docx_text(path)
+    assert "Evidence referrals move within the hour." in text  # the researcher's evidence
+    assert "Accepted referrals are answered the same day." in text  # an accepted auto coding: the reviewer's
+    assert "Rejected words" not in text and "Unreviewed words" not in text
+    # asked for, unreviewed auto codings may fill the room left; a rejected one never
+    (path,) = pack.build_pack(store, book, tmp_path / "with-auto.docx", configs=["CMO-01"], allow_identifiable=True,
+                              selection=Selection(include_auto=True))
+    text = docx_text(path)
+    assert "Unreviewed words" in text and "Rejected words" not in text
+
+
+def test_quote_bank_and_rameses_after_review_quote_no_unreviewed_or_rejected_coding(reviewed, tmp_path):
+    from ipe import evidence, rameses
+    from ipe.selection import DEFAULT
+    from ipe.tables import quote_bank
+
+    store, book = reviewed
+    bank = quote_bank(store, book, coders=DEFAULT)
+    assert set(bank["source"]) == {"ok"} and set(bank["coder"]) == {"ana"}
+    ranked = evidence.rank_quotes(store, book, "CMO-01")
+    assert (ranked[0].source_id, ranked[0].kind) == ("ev", "evidence")
+    assert {(q.source_id, q.kind) for q in ranked[1:]} == {("ok", "human coding")}
+    assert "no" not in {q.source_id for q in evidence.rank_quotes(store, book, "CMO-01", include_auto=True)}
+    for suffix in (".md", ".docx"):
+        out, _ = rameses.write(store, book, tmp_path / f"appendix{suffix}", allow_identifiable=True)
+        text = out.read_text() if suffix == ".md" else docx_text(out)
+        assert "Evidence referrals move within the hour." in text and "the accepted police team" in text
+        assert "Rejected words" not in text and "Unreviewed words" not in text
