@@ -3,19 +3,23 @@ case-study sites' own dots ringed and labelled below the strip; byte-identical f
 
 from pathlib import Path
 
-from ipe.survey.map import MODELS
-
 FORMAT = "png"
 SUFFIX = ".png"
 KIND = "spectrum"
 
-BAND_COLOURS = {MODELS[0]: "#f4c7c3", MODELS[1]: "#fce8b2", MODELS[2]: "#b7e1cd"}
-POINT_COLOURS = {MODELS[0]: "#c0392b", MODELS[1]: "#b7950b", MODELS[2]: "#1e8449"}
+# By band, low to high score (the order of ipe.survey.map.MODELS).
+BAND_COLOURS = ("#f4c7c3", "#fce8b2", "#b7e1cd")
+POINT_COLOURS = ("#c0392b", "#b7950b", "#1e8449")
 
 
 def write(spec, path: Path, title: str = "") -> list[Path]:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
+
+    # Imported here: ipe.survey pulls in the spaCy coder, which a command that only lists formats should not load.
+    from ipe.survey.map import MODELS
+
+    band_colours, point_colours = dict(zip(MODELS, BAND_COLOURS)), dict(zip(MODELS, POINT_COLOURS))
 
     path = Path(path)
     low, high = spec.thresholds
@@ -23,7 +27,7 @@ def write(spec, path: Path, title: str = "") -> list[Path]:
     FigureCanvasAgg(fig)
     ax = fig.add_subplot(1, 1, 1)
     for model, (start, end) in zip(MODELS, ((0.0, low), (low, high), (high, 1.0))):
-        ax.axvspan(start, end, color=BAND_COLOURS[model], zorder=0, lw=0)
+        ax.axvspan(start, end, color=band_colours[model], zorder=0, lw=0)
         ax.text((start + end) / 2, 1.04, model, ha="center", va="bottom", fontsize=9)
     placed = spec.table.dropna(subset=["score"]).sort_values(["score", "la"]).reset_index(drop=True)
     # A deterministic jitter (golden-ratio sequence over the sorted LAs) keeps equal scores apart.
@@ -31,7 +35,7 @@ def write(spec, path: Path, title: str = "") -> list[Path]:
     for model in MODELS:
         mask = placed["model"] == model
         ax.scatter(placed.loc[mask, "score"], [j for j, m in zip(jitter, mask) if m], s=18,
-                   color=POINT_COLOURS[model], edgecolor="white", linewidth=0.4, zorder=3)
+                   color=point_colours[model], edgecolor="white", linewidth=0.4, zorder=3)
     # Each case-study authority's own dot is ringed, and its label sits below the strip, joined to the dot by a
     # line, so a label never covers another authority's dot.
     cases = sorted(((row["score"], i, row) for i, row in placed.iterrows() if row["case"]), key=lambda t: t[:2])
