@@ -31,6 +31,7 @@ from spacy.tokens import Doc, Span, SpanGroup
 
 from ipe import nlp as _nlp  # noqa: F401 - registers the ipe_lemmatizer factory
 from ipe.errors import IpeError
+from ipe.patterns import FLAG_ATTRS, VALUE_ATTRS, DocArrays, required_values, simple_pattern
 from ipe.records import Codebook, Coding, Rules, Turn
 
 SPANS_KEY = "ipe"
@@ -91,6 +92,7 @@ class CompiledCodebook:
 
     def __init__(self, nlp: Language, codebook: Codebook):
         self.codebook = codebook
+        strings = nlp.vocab.strings
         self.phrases = PhraseMatcher(nlp.vocab, attr="LOWER")
         self.lemmas = PhraseMatcher(nlp.vocab, attr="LEMMA")
         # Token patterns that name no value a turn must contain always run; the others run only on turns holding
@@ -99,7 +101,7 @@ class CompiledCodebook:
         self.gated: list[_Gated] = []
         self.rule_of: dict[int, tuple[str, str]] = {}
         self.units: dict[str, str] = {}
-        self.cues: dict[str, list[tuple[str, ...]]] = {}
+        self.cues: dict[str, list[tuple[tuple[str, ...], tuple[int, ...]]]] = {}
         self.windows: dict[str, Optional[int]] = {}
         self.order = {c.id: i for i, c in enumerate(codebook.codes)}
         self.actors = {c.id: c.rules for c in codebook.codes if c.rules.restricted}
@@ -108,6 +110,7 @@ class CompiledCodebook:
         self.outcomes = {c.id for c in codebook.codes if c.type == "outcome"}
         self.twins = {c.id: c.contradicts[0] for c in codebook.codes
                       if c.type == "outcome" and len(c.contradicts) == 1 and not codebook.code(c.contradicts[0]).rules.empty}
+        self.counterfactual = [(cue, tuple(strings.add(w) for w in cue)) for cue in COUNTERFACTUAL_CUES]
         lemma_texts = []
         for code in codebook.codes:
             rules = code.rules
@@ -115,7 +118,8 @@ class CompiledCodebook:
                 continue
             self.units[code.id] = rules.unit
             self.windows[code.id] = rules.exclude_window
-            self.cues[code.id] = [tuple(t.lower_ for t in nlp.make_doc(c)) for c in rules.exclude_cues]
+            words = [tuple(t.lower_ for t in nlp.make_doc(c)) for c in rules.exclude_cues]
+            self.cues[code.id] = [(w, tuple(strings.add(t) for t in w)) for w in words]
             for phrase in rules.phrases:
                 key = self._key(nlp, code.id, f"phrase:{phrase}")
                 self.phrases.add(key, [nlp.make_doc(phrase)])
@@ -126,18 +130,21 @@ class CompiledCodebook:
                 tokens = json.loads(pattern)
                 needs = required_values(tokens)
                 if needs:
-                    gated = Matcher(nlp.vocab, validate=True)
-                    gated.add(key, [tokens])
-                    self.gated.append(_Gated(gated, needs, tokens, nlp.vocab.strings))
+                    self.gated.append(_Gated(nlp, key, needs, tokens))
                 else:
                     self.patterns.add(key, [tokens])
-        used = {"ORTH" if attr == "TEXT" else attr for gated in self.gated for attr, _ in gated.needs}
-        self.gate_attrs = tuple(a for a in _ARRAY_ATTRS if a in used)
-        self.by_anchor: dict[tuple[str, int], list[int]] = {}
-        for i, gated in enumerate(self.gated):
-            attr, hashes = gated.anchor
+        used = {attr for gated in self.gated for attr, _ in gated.needs}
+        used |= {attr for gated in self.gated if gated.simple for _, tests in gated.simple.steps for attr, _ in tests}
+        self.array_attrs = tuple(a for a in (*_ARRAY_ATTRS, *FLAG_ATTRS) if a in used)
+        # Patterns that share an anchor (sub-codes reuse their parent's words) are found and placed together.
+        groups: dict[tuple, list[_Gated]] = {}
+        for gated in self.gated:
+            groups.setdefault(gated.anchor, []).append(gated)
+        self.groups = list(groups.items())
+        self.by_anchor: dict[str, dict[int, list[int]]] = {}
+        for i, ((attr, hashes), _) in enumerate(self.groups):
             for h in hashes:
-                self.by_anchor.setdefault(("ORTH" if attr == "TEXT" else attr, h), []).append(i)
+                self.by_anchor.setdefault(attr, {}).setdefault(h, []).append(i)
         lemma_docs = _lemmatise(nlp, [t for _, t in lemma_texts])
         for (code_id, text), doc in zip(lemma_texts, lemma_docs):
             key = self._key(nlp, code_id, f"lemma:{text}")
@@ -153,28 +160,30 @@ class CompiledCodebook:
         self.rule_of[nlp.vocab.strings.add(key)] = (code_id, rule)
         return key
 
-    def matches(self, doc: Doc) -> list[tuple[str, str, int, int]]:
-        """``(code id, rule, start token, end token)`` for every rule hit that no exclusion cue suppresses."""
+    def matches(self, doc: Doc, arrays: Optional[DocArrays] = None) -> list[tuple[str, str, int, int]]:
+        """``(code id, rule, start token, end token)`` for every rule hit that no exclusion cue suppresses.
+
+        ``arrays`` are the Doc's :class:`~ipe.patterns.DocArrays` when the caller has them already.
+        """
+        arrays = arrays if arrays is not None else DocArrays(doc, self.array_attrs)
         found = []
         hits = [h for m in (self.phrases, self.lemmas, self.patterns) if len(m) for h in m(doc)]
         if self.gated:
-            index = _TokenIndex(doc, self.gate_attrs)
-            # Only patterns whose anchor value occurs in the turn can match; check just those, in compile order.
-            candidates = {i for attr, values in index.positions.items() if attr != "TEXT"
-                          for h in values for i in self.by_anchor.get((attr, h), ())}
+            # Only patterns whose anchor value occurs in the turn can match; check just those.
+            candidates = {i for attr, anchors in self.by_anchor.items()
+                          for h in anchors.keys() & arrays.present[attr] for i in anchors[h]}
             for i in sorted(candidates):
-                gated = self.gated[i]
-                if index.holds(gated.needs):
-                    hits += gated.matches(doc, index)
-        words = None
+                anchor, group = self.groups[i]
+                positions = arrays.where(*anchor)
+                for gated in group:
+                    if arrays.holds(gated.needs):
+                        hits += gated.matches(doc, arrays, positions)
         for key, start, end in hits:
             code_id, rule = self.rule_of[key]
-            if self.cues.get(code_id) or code_id in self.outcomes:
-                words = words or _Words(doc)
-            if code_id in self.outcomes and _counterfactual(words, start):
+            if code_id in self.outcomes and self._counterfactual(arrays, start):
                 continue
             if self.cues.get(code_id):
-                cue = self._excluded(words, code_id, start, end)
+                cue = self._excluded(arrays, code_id, start, end)
                 if cue is not None:
                     twin = self.twins.get(code_id)
                     if twin and cue in NEGATION_CUES:
@@ -184,18 +193,25 @@ class CompiledCodebook:
         found.sort(key=lambda m: (m[2], m[3], self.order[m[0]], m[1]))
         return found
 
-    def _excluded(self, context: "_Words", code_id: str, start: int, end: int) -> Optional[tuple]:
+    def _excluded(self, arrays: DocArrays, code_id: str, start: int, end: int) -> Optional[tuple]:
         """The first exclusion cue of ``code_id`` near the hit, or None."""
-        cues = self.cues.get(code_id)
+        cues = arrays.cues_present(code_id, self.cues.get(code_id, ()))
         if not cues:
             return None
-        sent_start, sent_end = context.sentence[start]
+        sent_start, sent_end = arrays.sentence(start)
         window = self.windows.get(code_id)
         lo = sent_start if window is None else max(sent_start, start - window)
         hi = sent_end if window is None else min(sent_end, end + window)
         # Cues inside the hit itself do not count: a phrase like "no early help" is meant as written.
-        sides = context.lower[lo:start], context.lower[end:hi]
-        return next((cue for cue in cues for side in sides if _contains(side, cue)), None)
+        return next((words for words, cue in cues if arrays.has_cue(cue, lo, start) or arrays.has_cue(cue, end, hi)),
+                    None)
+
+    def _counterfactual(self, arrays: DocArrays, start: int) -> bool:
+        cues = arrays.cues_present(None, self.counterfactual)
+        if not cues:
+            return False
+        sent_start, _ = arrays.sentence(start)
+        return any(arrays.has_cue(cue, sent_start, start) for _, cue in cues)
 
 
 # Negations and deficits that turn an outcome into its twin ("not told" -> parents excluded); other exclusion cues
@@ -209,104 +225,43 @@ COUNTERFACTUAL_CUES = tuple(tuple(c.split()) for c in (
     "needed to be", "need to be", "needs to be", "wish", "wished", "wishes", "if only", "ought to", "hope",
     "hoped", "were more", "if we had", "if they had", "if someone had", "if somebody had"))
 
-
-def _counterfactual(context: "_Words", start: int) -> bool:
-    sent_start, _ = context.sentence[start]
-    before = context.lower[sent_start:start]
-    return any(_contains(before, cue) for cue in COUNTERFACTUAL_CUES)
-
-
-class _Words:
-    """A Doc's lower-cased words and each token's sentence bounds, worked out once for all its hits."""
-
-    def __init__(self, doc: Doc):
-        self.lower = [t.lower_ for t in doc]
-        spans = doc.sents if doc.has_annotation("SENT_START") else [doc[:]]
-        self.sentence = [None] * len(doc)
-        for sent in spans:
-            for i in range(sent.start, sent.end):
-                self.sentence[i] = (sent.start, sent.end)
-
-
-_GATE_ATTRS = {"LOWER": "lower_", "LEMMA": "lemma_", "ORTH": "text", "TEXT": "text", "NORM": "norm_"}
-_REQUIRED_OPS = (None, "+")
-
-
-def required_values(pattern: list[dict]) -> tuple:
-    """What a turn must contain for a token pattern to match: ``((attribute, {values}), ...)``.
-
-    Only tokens the pattern cannot skip count (no ``?``, ``*``, ``!`` or ``{...}`` operator), and only exact values
-    (``{"LOWER": "share"}`` or ``{"LEMMA": {"IN": [...]}}``); a token with no such value adds no requirement.
-    An empty result means the pattern must always run.
-
-    >>> [(attr, sorted(values)) for attr, values in
-    ...  required_values([{"LEMMA": "share"}, {"OP": "?"}, {"LOWER": {"IN": ["info", "information"]}}])]
-    [('LEMMA', ['share']), ('LOWER', ['info', 'information'])]
-    """
-    needs = []
-    for token in pattern:
-        if token.get("OP") not in _REQUIRED_OPS:
-            continue
-        for attr, value in token.items():
-            name = attr.upper()
-            if name not in _GATE_ATTRS:
-                continue
-            if isinstance(value, str):
-                needs.append((name, frozenset([value])))
-            elif isinstance(value, dict) and set(value) == {"IN"} and all(isinstance(v, str) for v in value["IN"]):
-                needs.append((name, frozenset(value["IN"])))
-    return tuple(needs)
-
-
 _ARRAY_ATTRS = ("LOWER", "LEMMA", "ORTH", "NORM")
-
-
-class _TokenIndex:
-    """Where each value of the gating attributes stands in a Doc, built once per Doc from spaCy's hash arrays.
-
-    Only the attributes some pattern needs (``attrs``, from ``_ARRAY_ATTRS``) are indexed.
-    """
-
-    def __init__(self, doc: Doc, attrs: tuple = _ARRAY_ATTRS):
-        columns = doc.to_array(list(attrs)).T.tolist() if len(doc) else [[] for _ in attrs]
-        self.length = len(doc)
-        self.positions: dict[str, dict[int, list[int]]] = {}
-        for name, column in zip(attrs, columns):
-            where: dict[int, list[int]] = {}
-            for i, value in enumerate(column):
-                where.setdefault(value, []).append(i)
-            self.positions[name] = where
-        if "ORTH" in self.positions:
-            self.positions["TEXT"] = self.positions["ORTH"]
-
-    def holds(self, needs: tuple) -> bool:
-        """Whether every requirement has at least one of its values in the Doc."""
-        return all(any(h in self.positions[attr] for h in hashes) for attr, hashes in needs)
-
-    def where(self, attr: str, hashes) -> list[int]:
-        return sorted(i for h in hashes for i in self.positions[attr].get(h, ()))
 
 
 class _Gated:
     """A token pattern with the values it requires, run only around the places its rarest required value occurs.
 
     A match must contain a token holding that value, and a pattern without ``*``, ``+`` or ``{}`` operators is at
-    most as long as its list of tokens, so every match lies within that distance of such a token.
+    most as long as its list of tokens, so every match lies within that distance of such a token. Patterns of exact
+    values are matched over the Doc's arrays (:class:`~ipe.patterns.SimplePattern`), others by spaCy's ``Matcher``.
     """
 
-    def __init__(self, matcher: Matcher, needs: tuple, tokens: list, strings):
-        self.matcher = matcher
-        self.needs = tuple((attr, frozenset(strings.add(v) for v in values)) for attr, values in needs)
-        self.anchor = min(self.needs, key=lambda need: len(need[1]))
+    def __init__(self, nlp: Language, key: str, needs: tuple, tokens: list):
+        strings = nlp.vocab.strings
+        self.key = strings.add(key)
+        # Rarest first (fewest stop words, then fewest values): the anchor is what selects the pattern for a turn,
+        # and a turn usually lacks the rarest requirement, so checking it first ends the check soonest.
+        rarity = {need: (sum(nlp.vocab[v].is_stop for v in need[1]), len(need[1])) for need in needs}
+        needs = sorted(needs, key=lambda need: rarity[need])
+        self.needs = tuple((VALUE_ATTRS[attr], frozenset(strings.add(v) for v in values)) for attr, values in needs)
+        self.anchor = self.needs[0]
+        self.simple = simple_pattern(tokens, strings)
+        self.matcher = None
+        if self.simple is None:
+            self.matcher = Matcher(nlp.vocab, validate=True)
+            self.matcher.add(key, [tokens])
         unbounded = any(t.get("OP") in ("*", "+") or str(t.get("OP", "")).startswith("{") for t in tokens)
         self.reach = None if unbounded else len(tokens)
 
-    def matches(self, doc: Doc, index: _TokenIndex) -> list[tuple[int, int, int]]:
+    def matches(self, doc: Doc, arrays: DocArrays, anchors: list[int]) -> list[tuple[int, int, int]]:
+        """``(key, start, end)`` of every match; ``anchors`` are where the anchor value stands in the Doc."""
+        if self.simple is not None:
+            return [(self.key, start, end) for start, end in self.simple.matches(arrays, self.anchor, anchors)]
         if self.reach is None:
             return list(self.matcher(doc))
         windows: list[list[int]] = []
-        for p in index.where(*self.anchor):
-            lo, hi = max(0, p - self.reach + 1), min(index.length, p + self.reach)
+        for p in anchors:
+            lo, hi = max(0, p - self.reach + 1), min(arrays.length, p + self.reach)
             if windows and lo <= windows[-1][1]:
                 windows[-1][1] = max(windows[-1][1], hi)
             else:
@@ -315,11 +270,6 @@ class _Gated:
         for lo, hi in windows:
             found.update((key, lo + start, lo + end) for key, start, end in self.matcher(doc[lo:hi]))
         return sorted(found, key=lambda m: (m[1], m[2]))
-
-
-def _contains(words: list[str], cue: tuple[str, ...]) -> bool:
-    n = len(cue)
-    return any(tuple(words[i:i + n]) == cue for i in range(len(words) - n + 1))
 
 
 def _lemmatise(nlp: Language, texts: list[str]) -> list[Doc]:
@@ -362,20 +312,20 @@ class CodebookCoder:
         """One span per (code, unit): each hit widened to its code's unit, the rules that fired in its ``id_``."""
         hits: dict[tuple[int, int, str], list[str]] = {}
         speaker = doc._.get(SPEAKER_ATTR)
-        for code_id, rule, start, end in self.compiled.matches(doc):
+        arrays = DocArrays(doc, self.compiled.array_attrs)
+        for code_id, rule, start, end in self.compiled.matches(doc, arrays):
             if not self.compiled.allows(code_id, speaker):
                 continue
-            if self.compiled.units.get(code_id) == "turn" or not doc.has_annotation("SENT_START"):
+            if self.compiled.units.get(code_id) == "turn" or not arrays.sentenced:
                 lo, hi = 0, len(doc)
             else:
-                sent = doc[start].sent
-                lo, hi = sent.start, sent.end
+                lo, hi = arrays.sentence(start)
             rules = hits.setdefault((lo, hi, code_id), [])
             if rule not in rules:
                 rules.append(rule)
         spans = []
         for (lo, hi, code_id), rules in sorted(hits.items(), key=lambda kv: (kv[0][0], kv[0][1], self.compiled.order[kv[0][2]])):
-            span = _trim(doc, lo, hi)
+            span = arrays.trimmed(lo, hi)
             if span is not None:
                 spans.append(Span(doc, span[0], span[1], label=code_id, span_id="; ".join(rules[:3])))
         return spans
@@ -395,14 +345,6 @@ class CodebookCoder:
         if text:
             self.set_codebook(codebook_module.loads(text, str(path / "codebook.yaml")))
         return self
-
-
-def _trim(doc: Doc, lo: int, hi: int) -> Optional[tuple[int, int]]:
-    while lo < hi and doc[lo].is_space:
-        lo += 1
-    while hi > lo and doc[hi - 1].is_space:
-        hi -= 1
-    return (lo, hi) if hi > lo else None
 
 
 @Language.factory("ipe_coder", default_config={"codebook": None, "spans_key": SPANS_KEY})
