@@ -46,8 +46,10 @@ owner-only (0600) with sorted keys; it is never exported, and :func:`destroy_key
 idempotent: pseudonyms are never detected again, the key is merged (earlier pseudonyms are kept), and the
 numbering continues from the highest number used (kept in the store's meta, which holds no identifier).
 
-Not rewritten here: memos, source names and file paths (a file named after a person keeps its name), and the
-database file's free pages, which hold the old text unless SQLite's ``secure_delete`` is on (the store owns that).
+Source ids, names and paths go through the key too (:mod:`ipe.source_names`): ``brennan-family.txt`` becomes
+``parent-3-family`` everywhere the source is referred to, the original id kept only in the key. Not rewritten here:
+memos, and the database file's free pages, which hold the old text unless SQLite's ``secure_delete`` is on (the
+store owns that).
 An orphaned coding's quote, which is not in the text, is pseudonymised on its own.
 """
 
@@ -78,6 +80,7 @@ from ipe.identifiers import (
     speaker_is_name,
 )
 from ipe.records import Sentence, Source
+from ipe.source_names import LabelNames, free_id, source_label
 
 __all__ = [
     "Finding", "Register", "OrgList", "ReviewRow", "PseudonymReport", "find_identifiers", "nhs_number_valid",
@@ -103,6 +106,7 @@ class Pseudonyms:
         key = key or {}
         self.names: dict[str, str] = dict(key.get("pseudonyms", {}))
         self.speakers: dict[str, str] = dict(key.get("speakers", {}))
+        self.sources: dict[str, str] = dict(key.get("sources", {}))  # original source id -> pseudonymised id
         self.counters: Counter = Counter()
         for label, n in (counters or {}).items():  # from the store: numbering survives a destroyed key
             self.counters[label] = max(self.counters[label], int(n))
@@ -161,7 +165,7 @@ class Pseudonyms:
         return self.speakers[key]
 
     def key(self) -> dict:
-        return {"pseudonyms": dict(self.names), "speakers": dict(self.speakers)}
+        return {"pseudonyms": dict(self.names), "speakers": dict(self.speakers), "sources": dict(self.sources)}
 
 
 def key_path(project_dir) -> Path:
@@ -452,6 +456,7 @@ def pseudonymise_project(store, project_dir, names=None, orgs=None, model: Optio
                         Replacement(f.start, f.end, pseudonyms.for_finding(f)) for f in found]))
             if new_participant:
                 store.set_attributes(src.id, {**attributes[src.id], "participant": new_participant})
+            _rename(store, src, LabelNames(pseudonyms, register, org_list), pseudonyms, report, dry_run)
 
     if dry_run:
         run()
@@ -470,6 +475,23 @@ def pseudonymise_project(store, project_dir, names=None, orgs=None, model: Optio
 
     erasure.make_it_hold(store, [r.text for r in report.rows if r.status == "replaced"], "identifiers replaced")
     return report
+
+
+def _rename(store, src: Source, names: LabelNames, pseudonyms: Pseudonyms, report: PseudonymReport,
+            dry_run: bool) -> None:
+    """Give a source whose id, name or path holds an identifier its pseudonymised ones; the old id goes to the key."""
+    new_id, name, path, found = source_label(src.id, src.name, src.path, names, pseudonyms.sources)
+    if not found and new_id == src.id:
+        return
+    report.rows += [ReviewRow(src.id if dry_run else new_id, "replaced", "source name", text, pseudonym, 1, "high")
+                    for text, pseudonym in sorted(set(found))]
+    if dry_run:
+        return
+    if new_id != src.id:
+        new_id = free_id(new_id, set(store.source_ids()) - {src.id})
+        pseudonyms.sources[src.id] = new_id
+        report.rows.append(ReviewRow(new_id, "replaced", "source id", src.id, new_id, 1, "high"))
+    store.rename_source(src.id, new_id, name, path)
 
 
 # -- sources imported after pseudonymisation ---------------------------------------------------------------------------
@@ -529,7 +551,11 @@ class Incoming:
         new = _remap(new, replacements)
         if new_participant:
             new = _replace(new, attributes={**new.attributes, "participant": new_participant})
-        return new
+        sid, name, path, _ = source_label(src.id, src.name, src.path, LabelNames(self.pseudonyms, register),
+                                          self.pseudonyms.sources)
+        if sid != src.id:
+            self.pseudonyms.sources[src.id] = sid
+        return _replace(new, id=sid, name=name, path=path)
 
     def save(self) -> None:
         """Store the numbering and write the merged key (inside the caller's transaction, last)."""

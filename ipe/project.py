@@ -108,7 +108,7 @@ def import_sources(
             stored = incoming.apply(src) if incoming else src
             outcome = upsert(store, stored, replace=replace, origin_hash=src.content_hash, dedupe=True,
                              raw_attributes=src.attributes)
-            report.add(src.id, outcome.status, outcome.detail)
+            report.add(stored.id, outcome.status, outcome.detail)
         if incoming:
             incoming.save()
         detail["sources"] = len(report.rows)
@@ -480,7 +480,8 @@ def remove_source(store: Store, source_id: str, reason: str, actor: Optional[str
 
 
 def orphans(store: Store):
-    """Human codings and reviews kept as orphaned after their source changed, one row each (a DataFrame)."""
+    """Human codings, reviews and evidence passages kept as orphaned after their source changed, one row each (a
+    DataFrame); an evidence passage's ``code`` is its configuration."""
     import pandas as pd
 
     kinds = store.coders()
@@ -489,4 +490,6 @@ def orphans(store: Store):
             for c in store.codings(status="orphaned") if kinds.get(c.coder) == "human"]
     rows += [{"kind": f"review ({decision})", "source": sid, "code": code, "coder": reviewer, "start": s, "end": e,
               "quote": ""} for reviewer, sid, s, e, code, decision in store.orphaned_reviews()]
+    rows += [{"kind": f"evidence ({e.relation})", "source": e.source_id, "code": e.config_id, "coder": e.linked_by,
+              "start": e.start, "end": e.end, "quote": e.quote} for e in store.evidence() if e.status == "orphaned"]
     return pd.DataFrame(rows, columns=["kind", "source", "code", "coder", "start", "end", "quote"])

@@ -3,9 +3,10 @@ and what happens to the human work on it.
 
 Human work is never deleted or moved onto other text as a side effect of an import:
 
-- a changed source keeps its human codings and reviews, moved to where their quoted text now stands; one whose quote
-  is gone is kept as ``orphaned`` (listed by ``ipe orphans``), and only with ``replace=True`` (``--replace``) — without
-  it the import is refused, naming the source and how many codings would lose their text;
+- a changed source keeps its human codings, reviews and evidence passages, moved to where their quoted text now
+  stands; one whose quote is gone is kept as ``orphaned`` (listed by ``ipe orphans`` and ``ipe cmo evidence``), and
+  only with ``replace=True`` (``--replace``) — without it the import is refused, naming the source and how many
+  codings or passages would lose their text;
 - a file from another path with the same source id is refused unless ``replace=True``: same name is not same source;
 - the previous text of a replaced source is kept (:meth:`Store.source_versions`), so no replacement is unrecoverable;
 - auto codings of a changed source are dropped (``ipe code`` redoes them).
@@ -102,6 +103,13 @@ def _replace(store: Store, src: Source, origin_hash: str, replace: bool) -> str:
         raise SourceError(where, f"text of '{src.id}' changed and {len(lost)} human codings would lose their quote "
                                  f"(first: \"{lost[0].quote[:50]}\"); nothing imported; give --replace to replace it "
                                  "and keep them orphaned (see ipe orphans)")
+    passages = [e for e in store.evidence(source_id=src.id) if e.status == "ok"
+                and locate_quote(src.text, e.quote, near=e.start) is None]
+    if passages and not replace:
+        raise SourceError(where, f"text of '{src.id}' changed and {len(passages)} evidence passages would lose their "
+                                 f"quote (first: \"{passages[0].quote[:50]}\", linked to {passages[0].config_id}); "
+                                 "nothing imported; give --replace to replace it and keep them orphaned "
+                                 "(see ipe cmo evidence)")
     reviews = store.reviews(source_id=src.id, status=None)
     version = store.keep_version(src.id)
     for name, kind in coders.items():

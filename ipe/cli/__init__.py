@@ -29,7 +29,7 @@ COMMANDS = {
     "import": (("ipe.cli.project",), "Import transcripts (.txt .md .docx .vtt .srt, folders, or a CSV of answers)."),
     "init": (("ipe.cli.project",), "Create a project folder with an empty store (owner-only permissions)."),
     "memo": (("ipe.cli.coding",), "Write and list memos."),
-    "orphans": (("ipe.cli.project",), "List human codings and reviews whose quoted text is gone from a replaced source (kept, never deleted)."),
+    "orphans": (("ipe.cli.project",), "List human codings, reviews and evidence passages whose quoted text is gone from a replaced source (kept, never deleted)."),
     "pack": (("ipe.cli.workshop",), "Build workshop sense-check packs and read completed ones back."),
     "purge": (("ipe.cli.project",), "Finish an erasure reported incomplete: move the store's log into its file and check nothing erased remains."),
     "refi": (("ipe.cli.refi",), "Exchange projects and codebooks with NVivo, ATLAS.ti, MAXQDA and other REFI-QDA tools."),

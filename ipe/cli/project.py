@@ -183,7 +183,7 @@ def run(ctx, corpus_dir, codebook, out, jobs, no_anonymise, quiet):
 @format_option
 @click.pass_context
 def orphans(ctx, fmt):
-    """List human codings and reviews whose quoted text is gone from a replaced source (kept, never deleted).
+    """List human codings, reviews and evidence passages whose quoted text is gone from a replaced source (kept, never deleted).
 
     Re-code them by hand, or remove them deliberately; the source's earlier text is kept in the project.
 

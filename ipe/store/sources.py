@@ -170,6 +170,41 @@ class SourcesMixin:
         self.conn.execute("DELETE FROM refi_objects WHERE kind = 'source' AND key = ?", (source_id,))
         self.conn.execute("DELETE FROM sources WHERE id = ?", (source_id,))
 
+    def rename_source(self, old: str, new: str, name: str, path: Optional[str]) -> None:
+        """Give a source a new id, name and path; everything that refers to it follows (pseudonymisation).
+
+        The new row is written before the old one goes, so foreign keys hold at every statement on both backends.
+        """
+        if old == new:
+            self.conn.execute("UPDATE sources SET name = ?, path = ? WHERE id = ?", (name, path, old))
+            self.conn.execute("UPDATE source_versions SET name = ?, path = ? WHERE source_id = ?", (name, path, old))
+            return
+        if self.has_source(new):
+            raise ValueError(f"source id '{new}' is taken")
+        self.conn.execute(
+            "INSERT INTO sources (id, name, path, format, text, content_hash, origin_hash, origin_attributes, word_count,"
+            " imported_at, updated_at) SELECT ?, ?, ?, format, text, content_hash, origin_hash, origin_attributes,"
+            " word_count, imported_at, updated_at FROM sources WHERE id = ?", (new, name, path, old))
+        for table in ("source_attributes", "turns", "sentences", "codings", "coded_sources", "reviews", "evidence",
+                      "candidate_decisions"):
+            self.conn.execute(f"UPDATE {table} SET source_id = ? WHERE source_id = ?", (new, old))
+        self.conn.execute("UPDATE source_versions SET source_id = ?, name = ?, path = ? WHERE source_id = ?",
+                          (new, name, path, old))
+        self.conn.execute("UPDATE memos SET target = ? WHERE target_kind = 'source' AND target = ?", (new, old))
+        turn_memos = self.conn.execute("SELECT id, target FROM memos WHERE target_kind = 'turn'").fetchall()
+        self.conn.executemany("UPDATE memos SET target = ? WHERE id = ?",
+                              [(new + target[len(old):], mid) for mid, target in turn_memos
+                               if target.startswith(old + "#")])
+        self.conn.execute("UPDATE refi_objects SET key = ? WHERE kind = 'source' AND key = ?", (new, old))
+        rows = self.conn.execute("SELECT key, data FROM refi_objects WHERE kind = 'coding'").fetchall()
+        for key, data in rows:
+            held = json.loads(data)
+            if isinstance(held.get("key"), list) and held["key"] and held["key"][0] == old:
+                held["key"][0] = new
+                self.conn.execute("UPDATE refi_objects SET data = ? WHERE kind = 'coding' AND key = ?",
+                                  (json.dumps(held, sort_keys=True, ensure_ascii=False), key))
+        self.conn.execute("DELETE FROM sources WHERE id = ?", (old,))
+
     def keep_version(self, source_id: str) -> int:
         """Copy a source's current text into its earlier versions (before it is replaced); the version number."""
         n = self.conn.execute("SELECT COALESCE(MAX(version), 0) + 1 FROM source_versions WHERE source_id = ?",

@@ -60,13 +60,15 @@ def import_survey(store, path: str | os.PathLike, map_path: Optional[str | os.Pa
         store.set_meta(META_MAP_PATH, str(map_path))
         store.set_meta(META_FILE, str(path))
         incoming = Incoming(store, store.path.parent) if is_pseudonymised(store) else None
+        imported = set()
         for src in sources:
             stored = incoming.apply(src) if incoming else src
             outcome = upsert(store, stored, replace=replace, origin_hash=src.content_hash, attributes_origin=False)
-            summary.sources.append((src.id, outcome.status))
+            summary.sources.append((stored.id, outcome.status))
+            imported.add(stored.id)
         if incoming:
             incoming.save()
-        for sid in sorted(previous - {s.id for s in sources}):
+        for sid in sorted(previous - imported):
             held = human_work(store, sid)
             if held:
                 # Human work is never deleted as a side effect: the answer stays, marked as gone from the survey.
