@@ -80,7 +80,7 @@ from ipe.identifiers import (
     speaker_is_name,
 )
 from ipe.records import Sentence, Source
-from ipe.source_names import LabelNames, free_id, source_label
+from ipe.source_names import LabelNames, free_id, pseudonymise_label, source_label
 
 __all__ = [
     "Finding", "Register", "OrgList", "ReviewRow", "PseudonymReport", "find_identifiers", "nhs_number_valid",
@@ -457,6 +457,11 @@ def pseudonymise_project(store, project_dir, names=None, orgs=None, model: Optio
             if new_participant:
                 store.set_attributes(src.id, {**attributes[src.id], "participant": new_participant})
             _rename(store, src, LabelNames(pseudonyms, register, org_list), pseudonyms, report, dry_run)
+        names = LabelNames(pseudonyms, register, org_list)
+        for provenance in store.provenances():  # "import brennan-family.csv:3": file names of imports
+            new = pseudonymise_label(provenance, names)[0]
+            if new != provenance and not dry_run:
+                store.relabel_provenance(provenance, new)
 
     if dry_run:
         run()
@@ -562,6 +567,16 @@ class Incoming:
         self.store.set_meta(META_COUNTERS, json.dumps(dict(sorted(self.pseudonyms.counters.items())), sort_keys=True))
         if self.store.get_meta("pseudonym_key") != "destroyed":
             write_key(self.project_dir, self.pseudonyms.key())
+
+
+def key_label(project_dir, label: str) -> str:
+    """``label`` (a file name, a provenance) as pseudonymisation wrote it: its identifiers replaced through the key."""
+    return pseudonymise_label(label, LabelNames(Pseudonyms(read_key(project_dir))))[0]
+
+
+def renamed_sources(project_dir) -> dict[str, str]:
+    """Original source id → id, for sources renamed because their file name held an identifier (from the key)."""
+    return dict(read_key(project_dir).get("sources", {}))
 
 
 def require_pseudonymised(store, allow_identifiable: bool, what: str) -> None:

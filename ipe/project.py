@@ -10,7 +10,7 @@ from typing import Callable, Iterable, Optional
 
 from ipe import codebook as codebook_module
 from ipe import corpus, outputs
-from ipe.anonymise import Incoming, is_pseudonymised
+from ipe.anonymise import Incoming, is_pseudonymised, key_label, renamed_sources
 from ipe.coding import code_turns, coding_pipeline, locate_quote, speaker_of
 from ipe.corpus import ImportReport, read_csv_rows
 from ipe.errors import CodingError, IpeError, NotFound, ProjectError
@@ -280,8 +280,14 @@ def place_codings(store: Store, path: Path, coder: str, codes: set[str], version
         raise CodingError(path, ["needs columns start and end, or quote"])
     texts: dict[str, Optional[str]] = {}
     placed, problems = [], []
+    # In a pseudonymised project a source renamed for its file name is found by its original id too, and the file
+    # name in the provenance goes through the key like every source name.
+    pseudonymised = is_pseudonymised(store)
+    renamed = renamed_sources(store.path.parent) if pseudonymised else {}
+    origin = key_label(store.path.parent, f"import {path.name}") if pseudonymised else f"import {path.name}"
     for line, row in rows:
         sid, code = row["source"], row["code"]
+        sid = sid if store.has_source(sid) else renamed.get(sid, sid)
         if sid not in texts:
             texts[sid] = store.source(sid, structure=False).text if store.has_source(sid) else None
         text = texts[sid]
@@ -314,7 +320,7 @@ def place_codings(store: Store, path: Path, coder: str, codes: set[str], version
             problems.append(f"line {line}: give start and end, or a quote")
             continue
         placed.append(Coding(source_id=sid, start=span[0], end=span[1], code_id=code, coder=coder,
-                             provenance=f"import {path.name}:{line}", codebook_version=version,
+                             provenance=f"{origin}:{line}", codebook_version=version,
                              quote=text[span[0]:span[1]]))
     return placed, problems
 

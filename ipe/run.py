@@ -13,7 +13,7 @@ from ipe import captions, evidence, exporters, findings, pack, project, rameses
 from ipe.selection import DEFAULT
 from ipe import outputs as safe_outputs
 from ipe.agreement import coder_agreement
-from ipe.anonymise import pseudonymise_project
+from ipe.anonymise import key_label, pseudonymise_project
 from ipe.errors import IpeError
 from ipe.evaluate import evaluate
 from ipe.records import RELATIONS
@@ -106,7 +106,8 @@ def _import_gold(store, gold: list[tuple[str, Path]]) -> list[str]:
     imported = []
     for coder, path in gold:
         done = {c.provenance.split(":", 1)[0] for c in store.codings(coders=[coder], status=None)}
-        if f"import {path.name}" not in done:
+        # After pseudonymising, the provenance holds the file name as the key wrote it.
+        if not {f"import {path.name}", key_label(store.path.parent, f"import {path.name}")} & done:
             project.import_codings(store, path, coder)
             imported.append(f"{coder}/{path.name}")
     return imported

@@ -58,7 +58,9 @@ class LabelNames:
             return None
         identity, kind = hit
         pseudonym = self.pseudonyms.for_finding(Finding(0, 0, kind, identity, "high", identity))
-        self.known[phrase] = identity
+        # Kept in the key as found, so the key alone names the source again later (a re-import, a provenance).
+        self.pseudonyms.record(phrase, pseudonym)
+        self.known[phrase] = phrase
         return pseudonym
 
 

@@ -11,6 +11,7 @@ from ipe.refi.common import AUTO_CODER, DEFAULT_USER, META_NAME, ImportReport, g
 def write_plan(store, plan, path: Path, report: ImportReport, actor: Optional[str]) -> None:
     """Add the plan's codebook, coders, sources, codings and memos, and keep its REFI metadata."""
     from ipe.records import Coding
+    from ipe.sources import upsert
 
     coders = store.coders()
     names = sorted(set(plan.users.values()) | {c[4] for c in plan.codings} | {m[2] for m in plan.memos})
@@ -29,7 +30,8 @@ def write_plan(store, plan, path: Path, report: ImportReport, actor: Optional[st
             tx.ensure_coder(name, coders.get(name, "auto" if name == AUTO_CODER else "human"))
         report.coders = names
         for source in plan.sources:
-            tx.write_source(source)
+            # The one source upsert every importer uses; the reader gave each new text an id of its own.
+            upsert(tx, source, attributes_origin=False)
         report.sources = len(plan.sources)
         report.cases = plan.cases
         texts = {s.id: s.text for s in plan.sources}

@@ -129,6 +129,14 @@ class CodingsMixin:
         )
         return moved
 
+    def provenances(self) -> list[str]:
+        """Every distinct provenance of the codings (file names of imports among them)."""
+        return [r[0] for r in self.conn.execute("SELECT DISTINCT provenance FROM codings ORDER BY provenance")]
+
+    def relabel_provenance(self, old: str, new: str) -> None:
+        """Rewrite one provenance on every coding that has it (pseudonymisation of the file names in it)."""
+        self.conn.execute("UPDATE codings SET provenance = ? WHERE provenance = ?", (new, old))
+
     def update_coding_spans(self, moves: Iterable[tuple[int, int, int, str]]) -> None:
         """Move codings: each item is ``(coding id, start, end, status)``."""
         self.conn.executemany(

@@ -209,3 +209,46 @@ def test_a_new_transcript_into_a_pseudonymised_project_is_pseudonymised(pseudony
     text = store.source("later").text
     assert not re.search(r"Kayden|Darren|Priya|Chandler|07700", text)
     assert "[Child 1]" in text or "[Child" in text
+
+
+# -- evidence passages: human work like codings ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def with_evidence(coded):
+    from ipe import evidence
+
+    _, cb = project.current_codebook(coded)
+    evidence.link(coded, cb, "CMO-01", "supports", "context", "They sit together", source="colon",
+                  quote="We sit together, so we know each other.", actor="ann")
+    return coded
+
+
+# (case, how the file changes, import options, expected error or None, passage status afterwards)
+EVIDENCE_CHANGES = [
+    ("paragraph added at the top", lambda t: "Interviewer: A new first question?\n\n" + t, {}, None, "ok"),
+    ("the passage edited away", lambda t: t.replace("We sit together, so we know each other.", "We sit apart."), {},
+     "1 evidence passages would lose their quote", "ok"),
+    ("the passage edited away, --replace", lambda t: t.replace("We sit together, so we know each other.",
+                                                                "We sit apart."), {"replace": True}, None, "orphaned"),
+]
+
+
+@pytest.mark.parametrize("case, change, options, error, status", EVIDENCE_CHANGES, ids=[c[0] for c in EVIDENCE_CHANGES])
+def test_a_changed_transcript_never_loses_an_evidence_passage(with_evidence, transcripts, case, change, options, error,
+                                                              status):
+    path = transcripts / "colon.txt"
+    path.write_text(change(path.read_text()))
+    before = with_evidence.logical_checksum()
+    if error:
+        with pytest.raises(SourceError, match=re.escape(error) + ".*linked to CMO-01.*--replace"):
+            project.import_sources(with_evidence, [path], **options)
+        assert with_evidence.logical_checksum() == before
+    else:
+        project.import_sources(with_evidence, [path], **options)
+    [passage] = with_evidence.evidence()  # never deleted
+    assert passage.status == status and passage.quote == "We sit together, so we know each other."
+    text = with_evidence.source("colon").text
+    assert (text[passage.start:passage.end] == passage.quote) == (status == "ok")
+    listed = project.orphans(with_evidence)
+    assert list(listed["kind"]).count("evidence (supports)") == (status == "orphaned")
