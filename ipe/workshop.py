@@ -159,6 +159,7 @@ def _comments_source(result: PackResult, responses: list[dict], about: dict, nlp
 def ingest_packs(store, codebook: Codebook, files: Iterable, confirm_share: float = 0.6, question_share: float = 0.34,
                  actor: Optional[str] = None) -> list[PackResult]:
     """Read completed packs, store their responses and comments, and record the theory revision (one transaction)."""
+    from ipe.anonymise import Incoming, is_pseudonymised
     from ipe.nlp import pipeline
     from ipe.sources import upsert
 
@@ -174,6 +175,8 @@ def ingest_packs(store, codebook: Codebook, files: Iterable, confirm_share: floa
                                                if set(r["config_id"].split("->")) <= codes and "->" in r["config_id"]}
     nlp = pipeline(lemmas=False)
     with store.transaction(actor, "pack ingest", {"files": [r.file for r, _, _ in read]}) as tx:
+        # Comments are imported like any source: into a pseudonymised project through its key (text and file name).
+        incoming = Incoming(tx, tx.path.parent) if is_pseudonymised(tx) else None
         for result, responses, about in read:
             for r in responses:
                 if r["config_id"] not in known:
@@ -184,7 +187,9 @@ def ingest_packs(store, codebook: Codebook, files: Iterable, confirm_share: floa
             tx.replace_pack_responses(f"{result.pack_id}:{result.copy}", rows)
             source = _comments_source(result, responses, about, nlp)
             if source is not None:
-                upsert(tx, source, replace=True, attributes_origin=False)
+                upsert(tx, incoming.apply(source) if incoming else source, replace=True, attributes_origin=False)
+        if incoming:
+            incoming.save()
         for config_id, status, detail in revise(tx.pack_responses(), codebook, confirm_share, question_share):
             tx.add_revision(config_id, "workshop", status, detail)
     return [r for r, _, _ in read]
