@@ -65,3 +65,11 @@ class EvidenceError(ProblemsError):
     """An evidence file cannot be placed: unknown configurations or sources, quotes not in the text, bad relations."""
 
     what = "rows"
+
+
+class Forbidden(IpeError):
+    """The user's role or assignments do not allow this action."""
+
+
+class Conflict(IpeError):
+    """Someone else changed the record since it was read; the edit was refused, not merged."""

@@ -174,6 +174,43 @@ class Coding:
     quote: str = ""
     id: Optional[int] = None
     status: str = "ok"
+    version: int = 1  # raised by every update, for optimistic concurrency
+
+
+@dataclass(frozen=True)
+class User:
+    """A team member: their name (also the coder name their codings go under), role and when they were added."""
+
+    name: str
+    role: str
+    created_at: str
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """A source assigned to a coder by a lead; ``blind`` until the lead unblinds it."""
+
+    source_id: str
+    coder: str
+    blind: bool
+    assigned_by: str
+    assigned_at: str
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """A lead's consensus decision on one code in one source: which coding was kept (None: none), by whom, why."""
+
+    id: int
+    source_id: str
+    code_id: str
+    kept_coding_id: Optional[int]
+    kept_coder: Optional[str]
+    start: int
+    end: int
+    decided_by: str
+    reason: str
+    decided_at: str
 
 
 def reference(source_id: str, start: int, end: int) -> str:

@@ -8,12 +8,14 @@ never a password). The store's methods are written once, with ``?`` placeholders
 Layout: ``backend`` (where a store lives, connections), ``dialect`` (SQL translation), ``migrations`` (the schema),
 ``base`` (opening, migrating, transactions, audit, metadata, checksum), one mixin module per concern
 (``sources``, ``codebooks``, ``codings``, ``notes`` for reviews and memos, ``survey`` for survey and workshop packs,
-``evidence`` for realist evidence and theory versions, ``refi`` for REFI-QDA metadata, ``suggestions`` for suggested codings and embeddings),
+``evidence`` for realist evidence and theory versions, ``refi`` for REFI-QDA metadata, ``suggestions`` for suggested codings and embeddings, ``accounts`` for team
+users and sessions, ``team`` for assignments, consensus resolutions and the change feed),
 and ``copy`` (moving a project between backends). A new concern gets its own mixin module, listed in :class:`Store`.
 """
 
 from __future__ import annotations
 
+from ipe.store.accounts import AccountsMixin
 from ipe.store.backend import (BUSY_TIMEOUT_MS, CONFIG_NAME, ENV_DATABASE, ENV_PROJECT, STORE_NAME, Location,
                                locate, resolve_project)
 from ipe.store.base import StoreBase, default_actor, now
@@ -26,6 +28,7 @@ from ipe.store.refi import RefiMixin
 from ipe.store.sources import SourcesMixin, attributes_digest
 from ipe.store.suggestions import SuggestionsMixin
 from ipe.store.survey import SurveyMixin
+from ipe.store.team import TeamMixin
 
 __all__ = [
     "BUSY_TIMEOUT_MS", "CONFIG_NAME", "ENV_DATABASE", "ENV_PROJECT", "MIGRATIONS", "SCHEMA_VERSION", "STORE_NAME",
@@ -34,7 +37,7 @@ __all__ = [
 
 
 class Store(SourcesMixin, CodebooksMixin, CodingsMixin, SuggestionsMixin, NotesMixin, SurveyMixin, EvidenceMixin,
-            RefiMixin, StoreBase):
+            RefiMixin, AccountsMixin, TeamMixin, StoreBase):
     """An open project store.
 
     Use :func:`Store.create` for a new project and :func:`Store.open` for an existing one. Writes go through

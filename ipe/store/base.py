@@ -19,6 +19,12 @@ from ipe.store import migrations as _migrations
 from ipe.store.backend import CONFIG_NAME, STORE_NAME, Location, backend_for, locate, write_config
 
 
+# Tables whose rows are not project content: sign-in sessions. A copy or backup leaves them behind (everyone signs
+# in again on the new server, and a backup holds no live session), and the logical checksum ignores them (signing
+# in changes nothing in the project; the audit log records it).
+EPHEMERAL_TABLES = frozenset({"sessions"})
+
+
 def now() -> str:
     """The current UTC time as an ISO 8601 string (seconds)."""
     return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
@@ -202,16 +208,18 @@ class StoreBase:
             copy_rows(self, dest)
         return target
 
-    def table_names(self) -> list[str]:
-        """The store's tables, by name (the schema-version bookkeeping left out)."""
-        return self.backend.tables(self.conn)
+    def table_names(self, content_only: bool = False) -> list[str]:
+        """The store's tables, by name (the schema-version bookkeeping left out); ``content_only`` leaves out
+        :data:`EPHEMERAL_TABLES` too."""
+        tables = self.backend.tables(self.conn)
+        return [t for t in tables if t not in EPHEMERAL_TABLES] if content_only else tables
 
     def logical_checksum(self) -> str:
         """A hash of every table's rows (not of the file, and the same on either backend), to prove a command
-        changed nothing or a copy lost nothing. Rows are hashed one by one and the hashes sorted, so neither row
+        changed nothing or a copy lost nothing (sign-in sessions are not content and are left out). Rows are hashed one by one and the hashes sorted, so neither row
         order nor the backend's sorting rules matter."""
         digest = hashlib.sha256()
-        for table in self.table_names():
+        for table in self.table_names(content_only=True):
             columns = self.backend.columns(self.conn, table)
             digest.update(f"{table}({','.join(columns)})".encode())
             rows = sorted(hashlib.sha256(repr(tuple(row)).encode()).digest()

@@ -41,8 +41,8 @@ def target_location(to: str) -> Location:
 
 
 def copy_order(store) -> list[str]:
-    """The store's tables, each after the tables its foreign keys point at (then by name)."""
-    tables = store.table_names()
+    """The store's content tables (sessions stay behind), each after the tables its foreign keys point at."""
+    tables = store.table_names(content_only=True)
     needs = {t: store.backend.references(store.conn, t) & set(tables) - {t} for t in tables}
     order: list[str] = []
     while len(order) < len(tables):

@@ -287,5 +287,49 @@ MIGRATIONS = [
     );
     ALTER TABLE reviews ADD COLUMN status TEXT NOT NULL DEFAULT 'ok';
     """,
+    # Team coding: accounts (a slow salted hash, never the password), sessions (only a hash of each token), who is
+    # assigned which source and whether blind, each consensus resolution (who decided, which coding was kept, why),
+    # and a version per coding so two people editing the same coding cannot both win. ``user_name``: USER is
+    # reserved in PostgreSQL.
+    """
+    CREATE TABLE users (
+        name TEXT PRIMARY KEY,
+        role TEXT NOT NULL CHECK (role IN ('lead', 'coder', 'viewer')),
+        password_hash TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE sessions (
+        token_hash TEXT PRIMARY KEY,
+        user_name TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL
+    );
+    CREATE INDEX sessions_user ON sessions(user_name);
+    CREATE TABLE assignments (
+        source_id TEXT NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+        coder TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
+        blind INTEGER NOT NULL CHECK (blind IN (0, 1)),
+        assigned_by TEXT NOT NULL,
+        assigned_at TEXT NOT NULL,
+        PRIMARY KEY (source_id, coder)
+    );
+    CREATE INDEX assignments_coder ON assignments(coder);
+    CREATE TABLE resolutions (
+        id INTEGER PRIMARY KEY,
+        source_id TEXT NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+        code_id TEXT NOT NULL,
+        kept_coding_id INTEGER,
+        kept_coder TEXT,
+        start INTEGER NOT NULL,
+        end INTEGER NOT NULL,
+        consensus_coding_id INTEGER,
+        decided_by TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        decided_at TEXT NOT NULL
+    );
+    CREATE INDEX resolutions_source ON resolutions(source_id, code_id);
+    ALTER TABLE codings ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
