@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Iterable, Optional
 
-from ipe.errors import NotFound, ProjectError
+from ipe.errors import Conflict, NotFound, ProjectError
 from ipe.records import Coding
 from ipe.store.base import now
+
+# The columns of a :class:`Coding`, in its fields' order.
+CODING_COLUMNS = "source_id, start, end, code_id, coder, provenance, codebook_version, quote, id, status, version"
 
 
 class CodingsMixin:
@@ -86,8 +89,7 @@ class CodingsMixin:
     ) -> list[Coding]:
         """Codings ordered by source, start, end, code and coder; each filter is optional."""
         sql = (
-            "SELECT source_id, start, end, code_id, coder, provenance, codebook_version, quote, id, status"
-            " FROM codings WHERE 1=1"
+            f"SELECT {CODING_COLUMNS} FROM codings WHERE 1=1"
         )
         args: list = []
         for column, values in (("coder", coders), ("code_id", codes), ("source_id", sources)):
@@ -115,7 +117,8 @@ class CodingsMixin:
             self.conn.execute("UPDATE memos SET target = ? WHERE target_kind = 'coding' AND target = ?",
                               (str(kept), str(duplicate)))
             self.conn.execute("DELETE FROM codings WHERE id = ?", (duplicate,))
-        moved = self.conn.execute("UPDATE codings SET code_id = ? WHERE code_id = ?", (new, old)).rowcount + len(twins)
+        moved = self.conn.execute("UPDATE codings SET code_id = ?, version = version + 1 WHERE code_id = ?",
+                                  (new, old)).rowcount + len(twins)
         self.conn.execute(
             "DELETE FROM reviews WHERE code_id = ? AND EXISTS (SELECT 1 FROM reviews k WHERE k.code_id = ?"
             " AND k.reviewer = reviews.reviewer AND k.auto_coder = reviews.auto_coder AND k.source_id = reviews.source_id"
@@ -140,27 +143,67 @@ class CodingsMixin:
     def update_coding_spans(self, moves: Iterable[tuple[int, int, int, str]]) -> None:
         """Move codings: each item is ``(coding id, start, end, status)``."""
         self.conn.executemany(
-            "UPDATE codings SET start = ?, end = ?, status = ? WHERE id = ?",
+            "UPDATE codings SET start = ?, end = ?, status = ?, version = version + 1 WHERE id = ?",
             [(start, end, status, cid) for cid, start, end, status in moves],
         )
 
     def coding(self, coding_id: int) -> Coding:
         row = self.conn.execute(
-            "SELECT source_id, start, end, code_id, coder, provenance, codebook_version, quote, id, status"
-            " FROM codings WHERE id = ?", (coding_id,)
+            f"SELECT {CODING_COLUMNS} FROM codings WHERE id = ?", (coding_id,)
         ).fetchone()
         if row is None:
             raise NotFound(f"no coding {coding_id} in the project")
         return Coding(*row)
 
-    def delete_coding(self, coding_id: int) -> None:
-        """Delete one coding and the memos on it."""
+    def delete_coding(self, coding_id: int, expected_version: Optional[int] = None) -> None:
+        """Delete one coding and the memos on it; with ``expected_version``, only if it is still that version."""
+        sql, args = "DELETE FROM codings WHERE id = ?", [coding_id]
+        if expected_version is not None:
+            sql, args = sql + " AND version = ?", args + [expected_version]
+        if not self.conn.execute(sql, args).rowcount and expected_version is not None:
+            self._conflict(coding_id, expected_version)
         self.conn.execute("DELETE FROM memos WHERE target_kind = 'coding' AND target = ?", (str(coding_id),))
-        self.conn.execute("DELETE FROM codings WHERE id = ?", (coding_id,))
 
-    def move_coding(self, coding_id: int, start: int, end: int, quote: str) -> None:
-        self.conn.execute("UPDATE codings SET start = ?, end = ?, quote = ?, status = 'ok' WHERE id = ?",
-                          (start, end, quote, coding_id))
+    def move_coding(self, coding_id: int, start: int, end: int, quote: str,
+                    expected_version: Optional[int] = None) -> None:
+        """Move one coding's ends (its version goes up); with ``expected_version``, only if it is still that one."""
+        sql = "UPDATE codings SET start = ?, end = ?, quote = ?, status = 'ok', version = version + 1 WHERE id = ?"
+        args = [start, end, quote, coding_id]
+        if expected_version is not None:
+            sql, args = sql + " AND version = ?", args + [expected_version]
+        if not self.conn.execute(sql, args).rowcount:
+            self._conflict(coding_id, expected_version)
+
+    def touch_coding(self, coding_id: int, expected_version: Optional[int] = None) -> int:
+        """Raise one coding's version (it was reviewed, say); with ``expected_version``, only from that one.
+
+        Returns the new version."""
+        sql, args = "UPDATE codings SET version = version + 1 WHERE id = ?", [coding_id]
+        if expected_version is not None:
+            sql, args = sql + " AND version = ?", args + [expected_version]
+        if not self.conn.execute(sql, args).rowcount:
+            self._conflict(coding_id, expected_version)
+        return self.conn.execute("SELECT version FROM codings WHERE id = ?", (coding_id,)).fetchone()[0]
+
+    def _conflict(self, coding_id: int, expected_version: Optional[int]):
+        """Raise the error for an update that matched no row: the coding is gone, or at another version."""
+        row = self.conn.execute("SELECT version FROM codings WHERE id = ?", (coding_id,)).fetchone()
+        who = self._last_editor(coding_id)
+        if row is None:
+            by = f" by {who[0]} at {who[1]}" if who else ""
+            raise Conflict(f"coding {coding_id} was removed{by} since you opened it; reload to see it")
+        if expected_version is None:
+            raise NotFound(f"no coding {coding_id} in the project")
+        by = f"{who[0]} at {who[1]}" if who else "someone else"
+        raise Conflict(f"this coding ({coding_id}) was changed by {by} since you opened it"
+                       f" (version {row[0]}, you had {expected_version}); reload to see it")
 
     def coding_exists(self, coding_id: int) -> bool:
         return self.conn.execute("SELECT 1 FROM codings WHERE id = ?", (coding_id,)).fetchone() is not None
+
+    def _last_editor(self, coding_id: int) -> Optional[tuple[str, str]]:
+        """Who last wrote an audit entry about this coding, and when (the details are JSON with sorted keys)."""
+        row = self.conn.execute(
+            "SELECT actor, at FROM audit WHERE detail LIKE ? OR detail LIKE ? ORDER BY id DESC LIMIT 1",
+            (f'%"coding": {int(coding_id)},%', f'%"coding": {int(coding_id)}}}%')).fetchone()
+        return (row[0], row[1]) if row else None
