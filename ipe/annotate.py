@@ -4,6 +4,10 @@ These are the write operations of the coding workbench (``ipe serve``), kept in 
 too. Each runs in one store transaction with an audit entry naming the coder, and checks everything first: a
 failed edit raises an :class:`ipe.errors.IpeError` and leaves the store unchanged.
 
+Each coding has a version that every change raises. An edit given ``expected_version`` (the version the editor saw)
+is refused with :class:`ipe.errors.Conflict` when the coding has changed or gone since: the check and the write are
+one statement in one transaction, so of two edits made from the same version exactly one wins.
+
 A selection is a character span ``[start, end)`` of the stored (normalised, pseudonymised) text. The server
 checks that the quote the browser saw re-slices from those offsets, so a selection made on a text that changed
 since the page was drawn is refused rather than stored at the wrong place; then the span snaps to word
@@ -116,60 +120,81 @@ def add_coding(store, source_id: str, start, end, code_id: str, coder: str, quot
     with store.transaction(actor or coder, "coding add", detail) as tx:
         tx.ensure_coder(coder, "human")
         new_id = tx.add_coding(coding)
+        detail["coding"] = new_id  # the audit entry is written at commit, from this dict
     return store.coding(new_id)
 
 
-def _own(store, coding_id, coder: str) -> Coding:
+def _coding(store, coding_id, expected_version: Optional[int] = None) -> Coding:
+    """The coding with this id; when it is gone and the editor had seen it (``expected_version``), a Conflict."""
     try:
-        coding = store.coding(int(coding_id))
+        coding_id = int(coding_id)
     except (TypeError, ValueError):
         raise NotFound(f"no coding {coding_id!r} in the project") from None
+    if expected_version is not None:
+        try:
+            expected_version = int(expected_version)
+        except (TypeError, ValueError):
+            raise IpeError(f"the version must be a whole number, not {expected_version!r}") from None
+        if not store.coding_exists(coding_id):
+            store._conflict(coding_id, expected_version)
+    return store.coding(coding_id)
+
+
+def _own(store, coding_id, coder: str, expected_version: Optional[int] = None) -> Coding:
+    coding = _coding(store, coding_id, expected_version)
     if coding.coder != coder:
         raise IpeError(f"coding {coding.id} is {coding.coder}'s; you can change only your own codings")
     return coding
 
 
-def remove_coding(store, coding_id, coder: str, actor: Optional[str] = None) -> Coding:
-    """Remove one of ``coder``'s codings (and its memos); returns what was removed."""
+def remove_coding(store, coding_id, coder: str, actor: Optional[str] = None,
+                  expected_version: Optional[int] = None) -> Coding:
+    """Remove one of ``coder``'s codings (and its memos); returns what was removed.
+
+    ``expected_version``: the coding's version the remover saw; refused with :class:`ipe.errors.Conflict` if it
+    changed since."""
     coder = _human(coder)
-    coding = _own(store, coding_id, coder)
+    coding = _own(store, coding_id, coder, expected_version)
     detail = {"coding": coding.id, "source": coding.source_id, "start": coding.start, "end": coding.end,
               "code": coding.code_id, "coder": coder}
     with store.transaction(actor or coder, "coding remove", detail) as tx:
-        tx.delete_coding(coding.id)
+        tx.delete_coding(coding.id, expected_version)
     return coding
 
 
 def move_coding(store, coding_id, start, end, coder: str, quote: Optional[str] = None,
-                actor: Optional[str] = None) -> Coding:
-    """Move the ends of one of ``coder``'s codings to ``[start, end)`` (snapped); returns the moved coding."""
+                actor: Optional[str] = None, expected_version: Optional[int] = None) -> Coding:
+    """Move the ends of one of ``coder``'s codings to ``[start, end)`` (snapped); returns the moved coding.
+
+    ``expected_version``: the coding's version the editor saw; refused with :class:`ipe.errors.Conflict` if it
+    changed since."""
     coder = _human(coder)
-    coding = _own(store, coding_id, coder)
+    coding = _own(store, coding_id, coder, expected_version)
     text = store.source(coding.source_id, structure=False).text
     s, e = check_span(text, start, end, quote)
     clash = _overlapping(store, coding.source_id, coding.code_id, coder, s, e, skip=coding.id)
     if clash is not None:
         raise CodingError("selection", [f"would overlap your coding {clash.id} with {coding.code_id}"])
-    detail = {"coding": coding.id, "from": [coding.start, coding.end], "to": [s, e], "coder": coder}
+    detail = {"coding": coding.id, "source": coding.source_id, "from": [coding.start, coding.end], "to": [s, e],
+              "coder": coder}
     with store.transaction(actor or coder, "coding move", detail) as tx:
-        tx.move_coding(coding.id, s, e, text[s:e])
+        tx.move_coding(coding.id, s, e, text[s:e], None if expected_version is None else int(expected_version))
     return store.coding(coding.id)
 
 
-def decide(store, coding_id, decision: str, reviewer: str, actor: Optional[str] = None) -> dict:
+def decide(store, coding_id, decision: str, reviewer: str, actor: Optional[str] = None,
+           expected_version: Optional[int] = None) -> dict:
     """Accept or reject one auto coding (or suggestion) as ``reviewer``: the records ``ipe review apply`` writes.
 
     The decision is recorded in the reviews table; an accepted coding becomes the reviewer's coding at the same
     span with provenance ``review of <auto coder>``. Deciding again replaces the earlier decision (an earlier
-    accept's coding is removed when it turns into a reject).
+    accept's coding is removed when it turns into a reject). A decision raises the auto coding's version;
+    ``expected_version`` (the version the reviewer saw) is refused with :class:`ipe.errors.Conflict` if it changed.
     """
     reviewer = _human(reviewer)
     if decision not in DECISIONS:
         raise IpeError(f"decision must be accept or reject, not '{decision}'")
-    try:
-        target = store.coding(int(coding_id))
-    except (TypeError, ValueError):
-        raise NotFound(f"no coding {coding_id!r} in the project") from None
+    target = _coding(store, coding_id, expected_version)
     if store.coders().get(target.coder) != "auto":
         raise IpeError(f"coding {target.id} is {target.coder}'s, not an auto coding; only auto codings are reviewed")
     version, _ = current_codebook(store)
@@ -177,16 +202,20 @@ def decide(store, coding_id, decision: str, reviewer: str, actor: Optional[str] 
     key = (target.source_id, target.start, target.end, target.code_id)
     own = [c for c in store.codings(coders=[reviewer], codes=[target.code_id], sources=[target.source_id], status=None)
            if (c.source_id, c.start, c.end, c.code_id) == key]
-    detail = {"coding": target.id, "decision": decision, "reviewer": reviewer, "auto_coder": target.coder}
+    detail = {"coding": target.id, "source": target.source_id, "decision": decision, "reviewer": reviewer,
+              "auto_coder": target.coder}
     with store.transaction(actor or reviewer, "review decide", detail) as tx:
+        tx.touch_coding(target.id, None if expected_version is None else int(expected_version))
         tx.ensure_coder(reviewer, "human")
         tx.add_reviews([(reviewer, target.coder, *key, decision)])
         if decision == "accept" and not own:
-            tx.add_codings([Coding(source_id=target.source_id, start=target.start, end=target.end,
-                                   code_id=target.code_id, coder=reviewer, provenance=provenance,
-                                   codebook_version=version, quote=target.quote)])
+            detail["added"] = [tx.add_coding(Coding(source_id=target.source_id, start=target.start, end=target.end,
+                                                    code_id=target.code_id, coder=reviewer, provenance=provenance,
+                                                    codebook_version=version, quote=target.quote))]
         if decision == "reject":
-            for c in own:
-                if c.provenance == provenance:
-                    tx.delete_coding(c.id)
+            removed = [c.id for c in own if c.provenance == provenance]
+            for cid in removed:
+                tx.delete_coding(cid)
+            if removed:
+                detail["removed"] = removed
     return {"coding": target.id, "decision": decision}
