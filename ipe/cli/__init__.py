@@ -17,6 +17,8 @@ from ipe.errors import IpeError
 COMMANDS = {
     "agree": (("ipe.cli.agree",), "Intercoder agreement: 'ipe agree CODER_A CODER_B ...' or 'ipe agree matrix FILE.csv'."),
     "anonymise": (("ipe.cli.anonymise",), "Replace names, contact details and other identifiers in every source with pseudonyms."),
+    "assign": (("ipe.cli.team",), "Assign sources to coders, blind (for double coding) or not."),
+    "assignments": (("ipe.cli.team",), "List who is assigned which source, and whether blind."),
     "audit": (("ipe.cli.project",), "Show the audit log: who changed what, when."),
     "backup": (("ipe.cli.project",), "Write a consistent copy of the project store into DIRECTORY (SQLite's backup API)."),
     "cmo": (("ipe.cli.cmo", "ipe.cli.evidence"), "Context-mechanism-outcome configurations as an evidence-linked graph, tested against the theory."),
@@ -24,6 +26,7 @@ COMMANDS = {
     "codebook": (("ipe.cli.codebook",), "Validate, show and export programme-theory codebooks."),
     "codes": (("ipe.cli.coding",), "Counts per code (segments, sources, cases), listing codes never coded too."),
     "codings": (("ipe.cli.coding",), "Import and export human codings."),
+    "consensus": (("ipe.cli.team",), "Disagreements between a source's assigned coders, and the lead's resolutions into the consensus coder."),
     "db": (("ipe.cli.db",), "The project's store: copy it between SQLite and PostgreSQL."),
     "evaluate": (("ipe.cli.coding",), "Precision, recall and F1 of the auto-coder against a gold coder, per code and overall."),
     "import": (("ipe.cli.project",), "Import transcripts (.txt .md .docx .vtt .srt, folders, or a CSV of answers)."),
@@ -42,10 +45,13 @@ COMMANDS = {
     "show": (("ipe.cli.project",), "Show a source turn by turn, with speakers and roles."),
     "source": (("ipe.cli.project",), "Manage single sources."),
     "sources": (("ipe.cli.project",), "List sources with word, turn and sentence counts and their attributes."),
-    "survey": (("ipe.cli.survey",), "The broad phase: a national survey of MASH placed on the risk↔needs spectrum."),
     "suggest": (("ipe.cli.semantic",), "Learn each code from human coding and suggest it in the documents those coders have not coded."),
+    "survey": (("ipe.cli.survey",), "The broad phase: a national survey of MASH placed on the risk↔needs spectrum."),
     "tables": (("ipe.cli.tables",), "Write the evaluation tables: frequencies, framework matrices, RQ map, co-occurrence, quote bank, ..."),
     "theory": (("ipe.cli.theory",), "The programme theory's versions: the codebook's configurations, then every revision made in the project."),
+    "unassign": (("ipe.cli.team",), "Take sources away from coders; their codings stay."),
+    "unblind": (("ipe.cli.team",), "End blind coding of sources: every coder sees every coding of them."),
+    "users": (("ipe.cli.team",), "Team accounts for 'ipe serve' in team mode: add, list, change and remove users."),
 }
 
 
