@@ -157,6 +157,13 @@ def _rich(store):
         store.replace_pack_responses("copy1", [{"pack_id": "p", "config_id": "c1", "response": "yes", "file": "f"}])
         store.add_revision("c1", "workshop", "refined", "narrowed")
         store.set_meta("pseudonymised", "no")
+        # Team work: a user, a blind assignment, a resolution, a coding at version 2, and a session (not copied).
+        store.add_user_row("lena", "lead", "scrypt$16384$8$1$c2FsdA==$aGFzaA==")
+        store.ensure_coder("lena", "human")
+        store.put_assignment(auto.source_id, "lena", True, "lena")
+        store.add_resolution(auto.source_id, auto.code_id, auto.id, "auto", auto.start, auto.end, None, "lena", "why")
+        store.move_coding(auto.id, auto.start, auto.end, auto.quote, expected_version=1)
+        store.add_session("0" * 64, "lena", "2999-01-01T00:00:00+00:00")
 
 
 @pytest.fixture
@@ -187,6 +194,10 @@ def test_copy_to_postgres_and_back_loses_nothing(sqlite_coded, tmp_path, pg_clus
                      "case_links", "coders", "revisions"):
             assert getattr(team, read)() == getattr(solo, read)(), read
         assert team.codebook_document(1) == solo.codebook_document(1)
+        for read in ("user_rows", "assignment_rows", "resolution_rows"):
+            assert getattr(team, read)() == getattr(solo, read)() != [], read
+        assert {c.version for c in team.codings()} == {1, 2}
+        assert team.session_row("0" * 64) is None and solo.session_row("0" * 64) is not None  # sign in again
         assert team.source(solo.source_ids()[0]) == solo.source(solo.source_ids()[0])
         with team.transaction():
             memo = team.add_memo("project", "p", "ann", "after the copy")
