@@ -10,6 +10,10 @@ const ipe = (() => {
     box.className = "message" + (kind ? " " + kind : "");
     box.hidden = false;
     clearTimeout(timer);
+    if (kind === "conflict") {  // stays until the user reloads: their edit was not made
+      box.append(" ", el("button", { type: "button", text: "Reload", onclick: () => reloadKeepingPlace() }));
+      return;
+    }
     timer = setTimeout(() => { box.hidden = true; }, kind === "info" ? 2500 : 7000);
   }
 
@@ -26,7 +30,13 @@ const ipe = (() => {
     }
     let data = {};
     try { data = await response.json(); } catch (err) { data = {}; }
-    if (!response.ok) throw new Error(data.error || ("Request failed (" + response.status + ")"));
+    if (response.status === 401) { location.href = "/login?next=" + encodeURIComponent(location.pathname + location.search); }
+    if (!response.ok) {
+      const err = new Error(data.error || ("Request failed (" + response.status + ")"));
+      err.status = response.status;
+      err.conflict = Boolean(data.conflict);
+      throw err;
+    }
     return data;
   }
 
@@ -63,8 +73,11 @@ const ipe = (() => {
     try {
       await post("/api/memos", { kind: form.dataset.kind, target: form.dataset.target, text });
       reloadKeepingPlace();
-    } catch (err) { say(err.message); }
+    } catch (err) { fail(err); }
   });
 
-  return { say, post, get, el, reloadKeepingPlace };
+  // A refused edit: a version conflict (someone changed it since the page was drawn) stays on screen.
+  function fail(err) { say(err.message, err.conflict ? "conflict" : ""); }
+
+  return { say, fail, post, get, el, reloadKeepingPlace };
 })();

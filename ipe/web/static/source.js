@@ -5,15 +5,20 @@
   const transcript = document.getElementById("transcript");
   const sourceId = workspace.dataset.source;
   const codes = JSON.parse(document.getElementById("codes-data").textContent);
-  const codings = JSON.parse(document.getElementById("codings-data").textContent);
-  const segs = Array.from(transcript.querySelectorAll("[data-s]"));
-  const segStart = segs.map((s) => Number(s.dataset.s));
+  let codings = JSON.parse(document.getElementById("codings-data").textContent);
+  let segs = [], segStart = [], textLength = 0;
   const cpCache = new Map();
   const points = (i) => {  // a segment's text as code points: offsets are code points, JS strings are UTF-16
     if (!cpCache.has(i)) cpCache.set(i, Array.from(segs[i].textContent));
     return cpCache.get(i);
   };
-  const textLength = segs.length ? segStart[segs.length - 1] + points(segs.length - 1).length : 0;
+  function reindex() {  // after the transcript is drawn (again): its segments and their offsets
+    segs = Array.from(transcript.querySelectorAll("[data-s]"));
+    segStart = segs.map((s) => Number(s.dataset.s));
+    cpCache.clear();
+    textLength = segs.length ? segStart[segs.length - 1] + points(segs.length - 1).length : 0;
+  }
+  reindex();
 
   // -- offsets of a DOM selection --------------------------------------------------------------------------
   function offsetOf(node, off) {
@@ -126,7 +131,7 @@
     try {
       await ipe.post("/api/codings", body);
       ipe.reloadKeepingPlace();
-    } catch (err) { ipe.say(err.message); }
+    } catch (err) { ipe.fail(err); }
   }
   filter.addEventListener("input", () => { chosen = 0; drawList(); });
   filter.addEventListener("keydown", (e) => {
@@ -217,16 +222,16 @@
     const actions = ipe.el("div", { class: "actions" });
     if (c.mine && workspace.dataset.write === "yes") {
       actions.append(
-        ipe.el("button", { type: "button", class: "danger", text: "Remove", onclick: () => act("/api/codings/" + c.id + "/remove") }),
+        ipe.el("button", { type: "button", class: "danger", text: "Remove", onclick: () => act("/api/codings/" + c.id + "/remove", { version: c.version }) }),
         ipe.el("button", { type: "button", text: "Move ends to selection", title: "Select the new extent in the text first",
           onclick: () => {
             if (!lastSelection) { ipe.say("Select the new extent of the coding in the text first."); return; }
-            act("/api/codings/" + c.id + "/move", { start: lastSelection.start, end: lastSelection.end, quote: lastSelection.quote });
+            act("/api/codings/" + c.id + "/move", { start: lastSelection.start, end: lastSelection.end, quote: lastSelection.quote, version: c.version });
           } }));
     } else if ((c.layer === "auto" || c.layer === "suggestion") && workspace.dataset.write === "yes") {
       actions.append(
-        ipe.el("button", { type: "button", text: "Accept", onclick: () => act("/api/review", { coding: c.id, decision: "accept" }) }),
-        ipe.el("button", { type: "button", text: "Reject", onclick: () => act("/api/review", { coding: c.id, decision: "reject" }) }));
+        ipe.el("button", { type: "button", text: "Accept", onclick: () => act("/api/review", { coding: c.id, decision: "accept", version: c.version }) }),
+        ipe.el("button", { type: "button", text: "Reject", onclick: () => act("/api/review", { coding: c.id, decision: "reject", version: c.version }) }));
     }
     const memos = ipe.el("div", {}, ...c.memos.map((m) => ipe.el("p", { class: "memo" }, ipe.el("b", { text: m.author + " " }), m.text)));
     let memoForm = null;
@@ -241,7 +246,7 @@
       ipe.el("blockquote", { text: c.quote }), memos, actions, memoForm);
   }
   async function act(url, body) {
-    try { await ipe.post(url, body); ipe.reloadKeepingPlace(); } catch (err) { ipe.say(err.message); }
+    try { await ipe.post(url, body); ipe.reloadKeepingPlace(); } catch (err) { ipe.fail(err); }
   }
   function showTurnMemo(n) {
     if (workspace.dataset.write !== "yes") return;
@@ -252,6 +257,34 @@
     detailList.replaceChildren(form);
     form.elements.text.focus();
   }
+
+  // -- live: other coders' changes drawn in without a reload ------------------------------------------------
+  // The server answers a poll with what changed since the position this page was drawn at, as this user may see
+  // it (nothing of another coder's in blind mode), and the layers redrawn when anything did.
+  const POLL_MS = 2000;
+  let since = Number(workspace.dataset.since || 0);
+  let polling = false;
+  async function poll() {
+    if (polling || document.hidden || !picker.hidden || !window.getSelection().isCollapsed) return;
+    polling = true;
+    try {
+      const news = await ipe.get("/api/source/" + encodeURIComponent(sourceId) + "/changes?since=" + since);
+      since = news.since;
+      if (news.changes.length) {
+        transcript.innerHTML = news.transcript;  // built and escaped by the server, as on the first drawing
+        codings = news.codings;
+        reindex();
+        for (const [layer, n] of Object.entries(news.counts)) {
+          const count = document.querySelector('[data-count="' + layer + '"]');
+          if (count) count.textContent = String(n);
+        }
+        const who = Array.from(new Set(news.changes.map((c) => c.actor).filter(Boolean))).join(", ");
+        ipe.say("Updated: " + news.changes.length + " change" + (news.changes.length > 1 ? "s" : "") + (who ? " by " + who : ""), "info");
+      }
+    } catch (err) { /* a missed poll is retried at the next tick */ }
+    finally { polling = false; }
+  }
+  setInterval(poll, POLL_MS);
 
   // -- arriving at a place (from the agreement page) --------------------------------------------------------
   const focus = workspace.dataset.focus.match(/^(\d+)-(\d+)$/);

@@ -12,8 +12,10 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
 from ipe import project as lib
-from ipe.errors import CodingError, IpeError, NotFound, ProjectBusy
+from ipe import team
+from ipe.errors import CodingError, Conflict, Forbidden, IpeError, NotFound, ProjectBusy
 from ipe.store import Store
+from ipe.web.security import cookie_value, csrf_token
 
 log = logging.getLogger("ipe.web")
 
@@ -97,7 +99,8 @@ def codes_css(request: Request) -> Response:
 def render(request: Request, template: str, status_code: int = 200, **context) -> HTMLResponse:
     s = settings(request)
     env = request.app.state.templates
-    base = {"request": request, "token": s.token, "me": identity(request), "project_name": s.project.name,
+    base = {"request": request, "token": csrf_token(s.secret, cookie_value(request.headers)),
+            "me": identity(request), "team": request.app.state.team, "project_name": s.project.name,
             "path": request.url.path, "text_state": context.pop("text_state", None)}
     html = env.get_template(template).render(**base, **context)
     return HTMLResponse(html, status_code=status_code)
@@ -113,25 +116,84 @@ async def json_body(request: Request) -> dict:
     return body
 
 
-def require_writer(request: Request) -> str:
+def require_writer(request: Request, store: Store | None = None, source_id: str | None = None) -> str:
+    """The coder name a write goes under: the signed-in user in team mode, who must not be a viewer and, for a
+    write to a source, must be allowed to write there (:func:`ipe.team.may_write`: leads, and assigned coders)."""
     who = identity(request)
+    if who.user is None:
+        if not who.can_write:
+            raise IpeError("read-only: start the workbench with --coder NAME to code")
+        return who.coder
+    if not who.can_write:
+        raise Forbidden(f"{who.coder} is a {who.role}: a {who.role} reads only")
+    if source_id is not None and not team.may_write(who.user, store, source_id):
+        raise Forbidden(f"{who.coder} is not assigned to source {source_id}: a lead assigns sources to coders")
+    return who.coder
+
+
+def require_lead(request: Request) -> str:
+    """The lead's name, for what only leads do in team mode (assignments, blinding, consensus, theory work)."""
+    who = identity(request)
+    if who.user is not None and who.role != "lead":
+        raise Forbidden(f"{who.coder} is a {who.role}: only a lead does this")
     if not who.can_write:
         raise IpeError("read-only: start the workbench with --coder NAME to code")
     return who.coder
 
 
+def visible(store: Store, request: Request, codings: list) -> list:
+    """The codings this request may see: all in local mode; in team mode none of another coder's in blind mode."""
+    user = identity(request).user
+    return list(codings) if user is None else team.filter_visible(store, user, codings)
+
+
+def visible_coding(store: Store, request: Request, coding_id):
+    """One coding by id, as :func:`visible` allows it: one hidden in blind mode is answered as not there at all."""
+    try:
+        coding = store.coding(int(coding_id))
+    except (TypeError, ValueError):
+        raise NotFound(f"no coding {coding_id!r} in the project") from None
+    if not visible(store, request, [coding]):
+        raise NotFound(f"no coding {coding.id} in the project")
+    return coding
+
+
+def visible_rows(store: Store, request: Request, table):
+    """A table of codings (with ``source`` and ``coder`` columns) cut to the rows :func:`visible` allows."""
+    user = identity(request).user
+    if user is None or table.empty:
+        return table
+    allowed = {sid: team.visible_coders(store, user, sid) for sid in set(table["source"])}
+    keep = [allowed[sid] is None or coder in allowed[sid] for sid, coder in zip(table["source"], table["coder"])]
+    return table[keep].reset_index(drop=True)
+
+
+def blind_sources(store: Store, request: Request) -> set[str]:
+    """Sources where this request sees only some coders (blind double coding, not yet unblinded)."""
+    user = identity(request).user
+    if user is None:
+        return set()
+    return {sid for sid in store.source_ids() if team.visible_coders(store, user, sid) is not None}
+
+
 def _status(exc: IpeError) -> int:
     if isinstance(exc, NotFound):
         return 404
+    if isinstance(exc, Forbidden):
+        return 403
     if isinstance(exc, ProjectBusy):
         return 503
     if isinstance(exc, TextHidden):
         return 403
-    return 409 if isinstance(exc, CodingError) else 400
+    return 409 if isinstance(exc, (CodingError, Conflict)) else 400
 
 
 def _wants_json(request: Request) -> bool:
-    return request.url.path.startswith("/api/") or request.method != "GET"
+    """API calls and the pages' script writes answer JSON; a page, or a plain HTML form posted, answers a page."""
+    if request.url.path.startswith("/api/"):
+        return True
+    form = request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded")
+    return request.method != "GET" and not form
 
 
 def message_of(exc: IpeError) -> str:
@@ -142,7 +204,10 @@ async def ipe_error(request: Request, exc: IpeError) -> Response:
     """A library error a user can cause: a short message, in the page or as JSON; the store is unchanged."""
     status = _status(exc)
     if _wants_json(request):
-        return JSONResponse({"error": message_of(exc)}, status_code=status)
+        body = {"error": message_of(exc)}
+        if isinstance(exc, Conflict):
+            body["conflict"] = True  # the page keeps this message up until the user reloads
+        return JSONResponse(body, status_code=status)
     return render(request, "error.html", status_code=status, message=message_of(exc))
 
 

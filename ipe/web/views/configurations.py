@@ -10,7 +10,7 @@ from starlette.responses import JSONResponse
 from ipe import annotate, appraisal, cmo
 from ipe import evidence as lib_evidence
 from ipe import project as lib
-from ipe.errors import IpeError, NotFound
+from ipe.errors import Forbidden, IpeError, NotFound
 from ipe.records import ELEMENTS, RELATIONS
 from ipe.web.views import common
 
@@ -61,6 +61,10 @@ def page(request: Request):
     chosen = request.query_params.get("config", "")
     with common.open_store(request) as store:
         state = common.require_text(store, request)
+        if common.blind_sources(store, request):
+            # Its graph, statuses and candidates pool every coder's codings: nothing here can be cut per coder.
+            raise Forbidden("the configurations page pools every coder's codings, so it opens once a lead has "
+                            "unblinded the sources you code blind")
         _, cb = lib.current_codebook(store)
         configs = {t.id: t for t in appraisal.current_codebook(store, cb).theory}
         if chosen and chosen not in configs:
@@ -96,11 +100,12 @@ def _text(body: dict, name: str) -> str:
 async def link(request: Request):
     """Link the selected passage to a configuration: ``{config, relation, elements, rationale, source, start, end,
     quote}``; the offsets are checked against the quote and snapped to words as a coding's are."""
-    coder = common.require_writer(request)
+    common.require_writer(request)
     body = await common.json_body(request)
     with common.open_store(request) as store:
         _, cb = lib.current_codebook(store)
         source_id = _text(body, "source")
+        coder = common.require_writer(request, store, source_id)
         text = store.source(source_id, structure=False).text
         start, end = annotate.check_span(text, body.get("start"), body.get("end"), body.get("quote"))
         item = lib_evidence.link(store, cb, _text(body, "config"), _text(body, "relation"), body.get("elements") or "",
@@ -109,8 +114,8 @@ async def link(request: Request):
 
 
 async def promote(request: Request):
-    """Promote a co-occurrence candidate to evidence: ``{key, relation, rationale}``."""
-    coder = common.require_writer(request)
+    """Promote a co-occurrence candidate to evidence: ``{key, relation, rationale}`` (a lead's work in team mode)."""
+    coder = common.require_lead(request)
     body = await common.json_body(request)
     with common.open_store(request) as store:
         _, cb = lib.current_codebook(store)
@@ -120,8 +125,8 @@ async def promote(request: Request):
 
 
 async def dismiss(request: Request):
-    """Dismiss a candidate: ``{key, note}``."""
-    coder = common.require_writer(request)
+    """Dismiss a candidate: ``{key, note}`` (a lead's work in team mode)."""
+    coder = common.require_lead(request)
     body = await common.json_body(request)
     with common.open_store(request) as store:
         _, cb = lib.current_codebook(store)
@@ -130,7 +135,8 @@ async def dismiss(request: Request):
 
 
 async def unlink(request: Request):
-    coder = common.require_writer(request)
+    """Unlink an evidence item (a lead's work in team mode)."""
+    coder = common.require_lead(request)
     with common.open_store(request) as store:
         item = lib_evidence.unlink(store, request.path_params["evidence_id"], actor=coder)
     return JSONResponse({"unlinked": item.id})

@@ -19,12 +19,13 @@ def _covered(spans: list[tuple[int, int]]) -> int:
     return total
 
 
-def pending_reviews(store, reviewer: str) -> dict[str, int]:
-    """Auto coder → how many of its codings in force ``reviewer`` has not decided yet."""
+def pending_reviews(store, reviewer: str, request=None) -> dict[str, int]:
+    """Auto coder → how many of its codings in force ``reviewer`` has not decided yet (of those they may see)."""
     kinds = store.coders()
     decided = {(r[1], r[2], r[3], r[4], r[5]) for r in store.reviews() if r[0] == reviewer}
     out: dict[str, int] = {}
-    for c in in_force.current_codings(store, coders=[n for n, k in kinds.items() if k == "auto"]):
+    auto = in_force.current_codings(store, coders=[n for n, k in kinds.items() if k == "auto"])
+    for c in (common.visible(store, request, auto) if request is not None else auto):
         if (c.coder, c.source_id, c.start, c.end, c.code_id) not in decided:
             out[c.coder] = out.get(c.coder, 0) + 1
     return out
@@ -51,7 +52,7 @@ def page(request: Request):
     with common.open_store(request) as store:
         _, cb = lib.current_codebook(store)
         kinds = store.coders()
-        codings = in_force.current_codings(store)
+        codings = common.visible(store, request, in_force.current_codings(store))
         spans: dict = {}
         counts: dict = {}
         for c in codings:
@@ -73,7 +74,7 @@ def page(request: Request):
                 coded[coder] = {"codings": len(mine), "share": share}
             sources.append({**row, "case": a.get("case", ""), "role": a.get("role", ""),
                             "agency": a.get("agency", ""), "data_type": a.get("data_type", ""), "coded": coded})
-        waiting = pending_reviews(store, me) if me else {}
+        waiting = pending_reviews(store, me, request) if me else {}
         state = common.text_state(store, request)
     return common.render(request, "project.html", sources=sources, coders=human, kinds=kinds, waiting=waiting,
                          tree=code_tree(cb, counts), index=common.code_index(cb), codebook=cb, text_state=state,

@@ -25,16 +25,18 @@ def _filters(request: Request) -> dict:
     return {key: request.query_params.get(key, "").strip() for key in FILTERS}
 
 
-def filtered_bank(store, codebook, chosen: dict):
-    """The quote bank with the page's filters applied (through the library's own filters)."""
+def filtered_bank(store, codebook, chosen: dict, request: Request):
+    """The quote bank with the page's filters applied (through the library's own filters), as this request may
+    see it: in team mode no row of another coder's on a source still blind to the user."""
     if chosen["type"] and chosen["type"] not in CODE_TYPES:
         raise IpeError(f"unknown code type '{chosen['type']}'")
     if chosen["code"] and chosen["code"] not in codebook.by_id:
         raise IpeError(f"no code '{chosen['code']}' in the codebook")
-    return tables.quote_bank(store, codebook, coders=[chosen["coder"]] if chosen["coder"] else None,
+    bank = tables.quote_bank(store, codebook, coders=[chosen["coder"]] if chosen["coder"] else None,
                              codes=[chosen["code"]] if chosen["code"] else None,
                              types=[chosen["type"]] if chosen["type"] else None,
                              attributes={"case": chosen["case"], "role": chosen["role"]})
+    return common.visible_rows(store, request, bank)
 
 
 def page(request: Request):
@@ -42,7 +44,7 @@ def page(request: Request):
     with common.open_store(request) as store:
         state = common.require_text(store, request)
         _, cb = lib.current_codebook(store)
-        bank = filtered_bank(store, cb, chosen)
+        bank = filtered_bank(store, cb, chosen, request)
         attrs = store.source_attributes()
         cases = sorted({a["case"] for a in attrs.values() if a.get("case")})
         roles = sorted({a["role"] for a in attrs.values() if a.get("role")})
@@ -62,7 +64,7 @@ def download(request: Request):
     with common.open_store(request) as store:
         common.require_text(store, request)
         _, cb = lib.current_codebook(store)
-        bank = filtered_bank(store, cb, chosen)
+        bank = filtered_bank(store, cb, chosen, request)
     with tempfile.TemporaryDirectory() as tmp:
         paths = exporters.write(fmt, {"quote-bank": bank}, Path(tmp) / "quote-bank", title="Quote bank")
         data = paths[0].read_bytes()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
@@ -12,15 +13,16 @@ from ipe.errors import IpeError, NotFound
 from ipe.web.views import common
 
 
-def queue(store, auto_coder: str = "") -> list:
-    """The codings to review, in reading order: every auto coder's codings in force, or one auto coder's."""
+def queue(store, request: Request, auto_coder: str = "") -> list:
+    """The codings to review, in reading order: every auto coder's codings in force, or one auto coder's (as far
+    as this request may see them)."""
     kinds = store.coders()
     auto = [n for n, k in kinds.items() if k == "auto"]
     if auto_coder:
         if auto_coder not in auto:
             raise NotFound(f"no auto coder '{auto_coder}' in the project")
         auto = [auto_coder]
-    return in_force.current_codings(store, coders=auto) if auto else []
+    return common.visible(store, request, in_force.current_codings(store, coders=auto)) if auto else []
 
 
 def decisions(store, reviewer: str) -> dict:
@@ -48,7 +50,7 @@ def page(request: Request):
     with common.open_store(request) as store:
         state = common.require_text(store, request)
         _, cb = lib.current_codebook(store)
-        items = queue(store, auto_coder)
+        items = queue(store, request, auto_coder)
         decided = decisions(store, me) if me else {}
         position = {c.id: i for i, c in enumerate(items)}
         at = request.query_params.get("at", "")
@@ -80,15 +82,24 @@ def page(request: Request):
 
 
 async def decide(request: Request):
-    """Record a decision: ``{coding, decision: accept|reject}``; answers with the next coding waiting."""
-    reviewer = common.require_writer(request)
+    """Record a decision: ``{coding, decision: accept|reject, version}``; answers with the next coding waiting."""
     body = await common.json_body(request)
+    return await run_in_threadpool(_decide, request, body)
+
+
+def _decide(request: Request, body: dict):
     if "coding" not in body or "decision" not in body:
+        common.require_writer(request)
         raise IpeError("give 'coding' and 'decision'")
     auto_coder = str(body.get("queue") or "")
+    version = body.get("version")
+    if version is not None and (not isinstance(version, int) or isinstance(version, bool)):
+        raise IpeError("version must be a whole number")
     with common.open_store(request) as store:
-        result = annotate.decide(store, body["coding"], str(body["decision"]), reviewer)
-        items = queue(store, auto_coder)
+        target = common.visible_coding(store, request, body["coding"])
+        reviewer = common.require_writer(request, store, target.source_id)
+        result = annotate.decide(store, target.id, str(body["decision"]), reviewer)
+        items = queue(store, request, auto_coder)
         position = {c.id: i for i, c in enumerate(items)}
         following = (next_pending(items, decisions(store, reviewer), position[result["coding"]])
                      if result["coding"] in position else None)

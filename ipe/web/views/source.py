@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from markupsafe import Markup, escape
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from ipe import annotate, theory
+from ipe import annotate, team, theory
 from ipe import project as lib
 from ipe import in_force
-from ipe.errors import IpeError
+from ipe.errors import IpeError, NotFound
 from ipe.records import ELEMENTS, RELATIONS, reference
 from ipe.web.views import common
 
@@ -130,38 +131,74 @@ def visible_layers(request: Request) -> list[str]:
     return [layer for layer in common.LAYERS if layer in asked] if asked else list(common.LAYERS)
 
 
+def layers(store, request: Request, source_id: str) -> dict:
+    """What the page draws of a source's codings, as this request may see them: the transcript's HTML, the
+    codings by id, the counts per layer, and the change-feed position they reflect (for live updates)."""
+    me = common.identity(request).coder
+    since, _ = team.changes(store, source_id, 0)
+    src = store.source(source_id)
+    _, cb = lib.current_codebook(store)
+    kinds = store.coders()
+    index = common.code_index(cb)
+    shown = common.visible(store, request, in_force.current_codings(store, sources=[source_id]))
+    placed = [(common.layer_of(c, me, kinds), c) for c in shown]
+    turn_memos: dict = {}
+    for m in store.memos("turn"):
+        sid, _, n = m.target.rpartition("#")
+        if sid == source_id and n.isdigit():
+            turn_memos.setdefault(int(n), []).append(m)
+    return {"src": src, "codebook": cb, "index": index, "since": since,
+            "transcript": transcript(src.text, src.turns, placed, index, turn_memos),
+            "counts": {layer: sum(1 for p in placed if p[0] == layer) for layer in common.LAYERS},
+            "codings": {c.id: [c.code_id, c.coder, layer, c.start, c.end, c.version] for layer, c in placed}}
+
+
 def page(request: Request):
     source_id = request.path_params["source_id"]
-    me = common.identity(request).coder
     with common.open_store(request) as store:
-        src = store.source(source_id)
+        store.source(source_id, structure=False)
         state = common.require_text(store, request)
-        _, cb = lib.current_codebook(store)
-        kinds = store.coders()
-        index = common.code_index(cb)
-        placed = [(common.layer_of(c, me, kinds), c) for c in in_force.current_codings(store, sources=[source_id])]
-        turn_memos: dict = {}
-        for m in store.memos("turn"):
-            sid, _, n = m.target.rpartition("#")
-            if sid == source_id and n.isdigit():
-                turn_memos.setdefault(int(n), []).append(m)
+        drawn = layers(store, request, source_id)
         source_memos = store.memos("source", source_id)
         ids = store.source_ids()
-        configs = theory.current(store, cb)
-    counts = {layer: sum(1 for p in placed if p[0] == layer) for layer in common.LAYERS}
+        configs = theory.current(store, drawn["codebook"])
+        who = common.identity(request)
+        may_write = who.can_write and (who.user is None or team.may_write(who.user, store, source_id))
+        blind = source_id in common.blind_sources(store, request)
+    index, cb = drawn["index"], drawn["codebook"]
     codes = [{"id": c.id, "name": c.name, "type": c.type, "description": c.description, "include": c.include,
               "exclude": c.exclude, "k": index[c.id]} for c in cb.codes if c.type != "theme"]
-    codings = {c.id: [c.code_id, c.coder, layer, c.start, c.end] for layer, c in placed}
     focus = request.query_params.get("focus", "")
     pos = ids.index(source_id)
     return common.render(
-        request, "source.html", src=src, text_state=state,
-        transcript=transcript(src.text, src.turns, placed, index, turn_memos), counts=counts,
-        layers=common.LAYERS, layer_labels=common.LAYER_LABELS, shown=visible_layers(request), codes=codes,
-        codings=codings, source_memos=source_memos, focus=focus, focus_code=request.query_params.get("code", ""),
-        configs=configs, relations=RELATIONS, elements=ELEMENTS,
+        request, "source.html", src=drawn["src"], text_state=state, transcript=drawn["transcript"],
+        counts=drawn["counts"], layers=common.LAYERS, layer_labels=common.LAYER_LABELS,
+        shown=visible_layers(request), codes=codes, codings=drawn["codings"], since=drawn["since"], blind=blind,
+        may_write=may_write, source_memos=source_memos, focus=focus,
+        focus_code=request.query_params.get("code", ""), configs=configs, relations=RELATIONS, elements=ELEMENTS,
         previous=ids[pos - 1] if pos > 0 else None, following=ids[pos + 1] if pos + 1 < len(ids) else None,
     )
+
+
+def changes(request: Request):
+    """The live feed of one source: ``?since=N`` → what changed since, as this request may see it, and, when
+    anything did, the layers redrawn (the page swaps them in without a reload)."""
+    source_id = request.path_params["source_id"]
+    since = request.query_params.get("since", "0")
+    if not since.isdigit():
+        raise IpeError("since must be a whole number")
+    with common.open_store(request) as store:
+        store.source(source_id, structure=False)
+        common.require_text(store, request)
+        newest, entries = team.changes(store, source_id, int(since))
+        user = common.identity(request).user
+        allowed = None if user is None else team.visible_coders(store, user, source_id)
+        entries = [e for e in entries if allowed is None or e.get("coder") in allowed]
+        if not entries:
+            return JSONResponse({"since": newest, "changes": []})
+        drawn = layers(store, request, source_id)
+    return JSONResponse({"since": drawn["since"], "changes": entries, "transcript": str(drawn["transcript"]),
+                         "codings": drawn["codings"], "counts": drawn["counts"]})
 
 
 def _coding_json(store, coding, me: str, kinds: dict, codebook, show_text: bool) -> dict:
@@ -172,6 +209,7 @@ def _coding_json(store, coding, me: str, kinds: dict, codebook, show_text: bool)
         "code": coding.code_id, "code_name": code.name if code else "", "coder": coding.coder,
         "layer": common.layer_of(coding, me, kinds), "provenance": coding.provenance,
         "codebook_version": coding.codebook_version, "status": coding.status, "mine": coding.coder == me,
+        "version": coding.version,
         "quote": coding.quote if show_text else "", "ref": reference(coding.source_id, coding.start, coding.end),
         "memos": [{"author": m.author, "text": m.text, "at": m.created_at} for m in memos],
     }
@@ -180,7 +218,7 @@ def _coding_json(store, coding, me: str, kinds: dict, codebook, show_text: bool)
 def coding_detail(request: Request):
     me = common.identity(request).coder
     with common.open_store(request) as store:
-        coding = store.coding(request.path_params["coding_id"])
+        coding = common.visible_coding(store, request, request.path_params["coding_id"])
         common.require_text(store, request)
         _, cb = lib.current_codebook(store)
         return JSONResponse({"coding": _coding_json(store, coding, me, store.coders(), cb, True)})
@@ -192,47 +230,98 @@ def _field(body: dict, name: str):
     return body[name]
 
 
+def _version(body: dict):
+    """The version of the coding the page showed (None: the client did not say, so nothing to compare)."""
+    value = body.get("version")
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise IpeError("version must be a whole number")
+    return value
+
+
+def _source_of_coding(store, coding_id) -> str:
+    try:
+        return store.coding(int(coding_id)).source_id
+    except (TypeError, ValueError):
+        raise NotFound(f"no coding {coding_id!r} in the project") from None
+
+
 async def add(request: Request):
     """Store a coding from a selection: ``{source, start, end, code, quote}``."""
-    coder = common.require_writer(request)
     body = await common.json_body(request)
+    return await run_in_threadpool(_add, request, body)
+
+
+def _add(request: Request, body: dict):
     with common.open_store(request) as store:
-        coding = annotate.add_coding(store, str(_field(body, "source")), _field(body, "start"), _field(body, "end"),
+        source_id = str(_field(body, "source"))
+        coder = common.require_writer(request, store, source_id)
+        coding = annotate.add_coding(store, source_id, _field(body, "start"), _field(body, "end"),
                                      str(_field(body, "code")), coder, quote=body.get("quote"))
         return JSONResponse({"coding": {"id": coding.id, "start": coding.start, "end": coding.end,
-                                        "code": coding.code_id}}, status_code=201)
+                                        "code": coding.code_id, "version": coding.version}}, status_code=201)
 
 
 async def remove(request: Request):
-    coder = common.require_writer(request)
+    """Remove one of your codings: ``{version}`` (the version you saw; a newer one is refused with 409)."""
+    body = await common.json_body(request)
+    return await run_in_threadpool(_remove, request, body)
+
+
+def _remove(request: Request, body: dict):
+    coding_id = request.path_params["coding_id"]
     with common.open_store(request) as store:
-        coding = annotate.remove_coding(store, request.path_params["coding_id"], coder)
+        coder = common.require_writer(request, store, _source_of_coding(store, coding_id))
+        coding = annotate.remove_coding(store, coding_id, coder)
     return JSONResponse({"removed": coding.id})
 
 
 async def move(request: Request):
-    """Move a coding's ends: ``{start, end, quote}``."""
-    coder = common.require_writer(request)
+    """Move a coding's ends: ``{start, end, quote, version}``."""
     body = await common.json_body(request)
+    return await run_in_threadpool(_move, request, body)
+
+
+def _move(request: Request, body: dict):
+    coding_id = request.path_params["coding_id"]
     with common.open_store(request) as store:
-        coding = annotate.move_coding(store, request.path_params["coding_id"], _field(body, "start"),
-                                      _field(body, "end"), coder, quote=body.get("quote"))
-    return JSONResponse({"coding": {"id": coding.id, "start": coding.start, "end": coding.end}})
+        coder = common.require_writer(request, store, _source_of_coding(store, coding_id))
+        coding = annotate.move_coding(store, coding_id, _field(body, "start"), _field(body, "end"), coder,
+                                      quote=body.get("quote"))
+    return JSONResponse({"coding": {"id": coding.id, "start": coding.start, "end": coding.end,
+                                    "version": coding.version}})
 
 
 MEMO_TARGETS = ("source", "turn", "coding", "configuration")
 
 
+def _memo_source(store, request: Request, kind: str, target: str):
+    """The source a memo is written on (None for a configuration), checked to be one this request may see."""
+    if kind == "source":
+        return target
+    if kind == "turn":
+        return target.rpartition("#")[0]
+    if kind == "coding":
+        return common.visible_coding(store, request, target).source_id
+    return None
+
+
 async def memo(request: Request):
     """Add a memo: ``{kind: source|turn|coding|configuration, target, text}``."""
-    coder = common.require_writer(request)
     body = await common.json_body(request)
+    return await run_in_threadpool(_memo, request, body)
+
+
+def _memo(request: Request, body: dict):
     kind = str(_field(body, "kind"))
     if kind not in MEMO_TARGETS:
         raise IpeError(f"a memo goes on a {', '.join(MEMO_TARGETS)}")
     text = body.get("text")
     if not isinstance(text, str) or not text.strip():
         raise IpeError("the memo is empty")
+    target = str(_field(body, "target"))
     with common.open_store(request) as store:
-        memo_id = lib.add_memo(store, kind, str(_field(body, "target")), text, coder)
+        coder = common.require_writer(request, store, _memo_source(store, request, kind, target))
+        memo_id = lib.add_memo(store, kind, target, text, coder)
     return JSONResponse({"memo": memo_id}, status_code=201)
