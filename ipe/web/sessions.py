@@ -104,10 +104,10 @@ async def login(request: Request) -> Response:
     """Check a name and password: a new session cookie on success; the same message whether the name exists or not."""
     settings = common.settings(request)
     limits: FailureLimit = request.app.state.sign_in_limits
-    form = await request.form()
-    name = str(form.get("name", "")).strip()
-    password = str(form.get("password", ""))
-    target = _next(str(form.get("next", "/")))
+    form = await common.form_body(request)
+    name = (form.get("name") or [""])[0].strip()
+    password = (form.get("password") or [""])[0]
+    target = _next((form.get("next") or ["/"])[0])
     keys = (("name", name.casefold()), ("address", request.client.host if request.client else ""))
     wait = max(limits.retry_after(key) for key in keys)
     if wait:

@@ -7,6 +7,7 @@ import json
 import logging
 import re
 from typing import Iterator
+from urllib.parse import parse_qs
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
@@ -114,6 +115,16 @@ async def json_body(request: Request) -> dict:
     if not isinstance(body, dict):
         raise IpeError("the request must be a JSON object")
     return body
+
+
+async def form_body(request: Request) -> dict[str, list[str]]:
+    """A plain HTML form's fields (``application/x-www-form-urlencoded``; each name to its values in order).
+
+    Parsed here with the standard library: the forms ipe serves post no files, so no multipart parser is needed.
+    """
+    if not request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+        raise IpeError("the request is not a form")
+    return parse_qs((await request.body()).decode("utf-8", "replace"), keep_blank_values=True)
 
 
 def require_writer(request: Request, store: Store | None = None, source_id: str | None = None) -> str:

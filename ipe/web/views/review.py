@@ -98,7 +98,7 @@ def _decide(request: Request, body: dict):
     with common.open_store(request) as store:
         target = common.visible_coding(store, request, body["coding"])
         reviewer = common.require_writer(request, store, target.source_id)
-        result = annotate.decide(store, target.id, str(body["decision"]), reviewer)
+        result = annotate.decide(store, target.id, str(body["decision"]), reviewer, expected_version=version)
         items = queue(store, request, auto_coder)
         position = {c.id: i for i, c in enumerate(items)}
         following = (next_pending(items, decisions(store, reviewer), position[result["coding"]])

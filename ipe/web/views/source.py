@@ -273,7 +273,7 @@ def _remove(request: Request, body: dict):
     coding_id = request.path_params["coding_id"]
     with common.open_store(request) as store:
         coder = common.require_writer(request, store, _source_of_coding(store, coding_id))
-        coding = annotate.remove_coding(store, coding_id, coder)
+        coding = annotate.remove_coding(store, coding_id, coder, expected_version=_version(body))
     return JSONResponse({"removed": coding.id})
 
 
@@ -288,7 +288,7 @@ def _move(request: Request, body: dict):
     with common.open_store(request) as store:
         coder = common.require_writer(request, store, _source_of_coding(store, coding_id))
         coding = annotate.move_coding(store, coding_id, _field(body, "start"), _field(body, "end"), coder,
-                                      quote=body.get("quote"))
+                                      quote=body.get("quote"), expected_version=_version(body))
     return JSONResponse({"coding": {"id": coding.id, "start": coding.start, "end": coding.end,
                                     "version": coding.version}})
 

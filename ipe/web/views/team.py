@@ -31,11 +31,6 @@ def page(request: Request):
     return common.render(request, "team.html", rows=rows, users=users, sources=sources)
 
 
-async def _form(request: Request) -> dict:
-    form = await request.form()
-    return {key: form.getlist(key) for key in form.keys()}
-
-
 def _one(form: dict, name: str) -> str:
     value = (form.get(name) or [""])[0].strip()
     if not value:
@@ -52,7 +47,7 @@ def _many(form: dict, name: str) -> list[str]:
 
 async def assign(request: Request):
     """Assign sources to coders: ``sources``, ``coders`` (each repeated), ``blind`` (a checkbox)."""
-    form = await _form(request)
+    form = await common.form_body(request)
     lead = common.require_lead(request)
 
     def run():
@@ -66,7 +61,7 @@ async def assign(request: Request):
 
 async def unassign(request: Request):
     """Take sources back from coders (their codings stay): ``sources``, ``coders``."""
-    form = await _form(request)
+    form = await common.form_body(request)
     lead = common.require_lead(request)
 
     def run():
@@ -79,7 +74,7 @@ async def unassign(request: Request):
 
 async def unblind(request: Request):
     """End blind coding of sources: every coder on them sees the others' codings from now on."""
-    form = await _form(request)
+    form = await common.form_body(request)
     lead = common.require_lead(request)
 
     def run():
@@ -93,7 +88,7 @@ async def unblind(request: Request):
 async def resolve(request: Request):
     """Settle one disagreement: ``source``, ``code``, ``kept`` (a coding id, or ``none``), ``reason``; back to the
     agreement page with the same coders and unit."""
-    form = await _form(request)
+    form = await common.form_body(request)
     lead = common.require_lead(request)
     kept = _one(form, "kept")
     if kept != "none" and not kept.isdigit():
