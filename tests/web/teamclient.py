@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shutil
 from pathlib import Path
@@ -100,3 +101,63 @@ def fill(route: Route, values: dict) -> list[str]:
         paths = [p.replace("{" + name + "}", str(v)).replace("{" + name + ":int}", str(v))
                  .replace("{" + name + ":str}", str(v)) for p in paths for v in values[name]]
     return paths
+
+
+@contextlib.contextmanager
+def serving_team(folder, max_requests: int = 20000, **options):
+    """Serve a team project on an ephemeral loopback port with uvicorn in a thread (a bounded number of requests,
+    a bounded shutdown); yields ``(base URL, settings)``."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    settings = Settings(project=folder, port=port, identifiable=True, **options)
+    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning",
+                            limit_max_requests=max_requests, timeout_graceful_shutdown=2, backlog=64)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            server.should_exit = True
+            raise RuntimeError("the team workbench did not start")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}", settings
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+class HttpCoder:
+    """One coder's browser over real HTTP (httpx, keep-alive): signs in, then sends the page's writes."""
+
+    def __init__(self, base: str, name: str, password: str = PASSWORD, timeout: float = 30):
+        import httpx
+
+        self.base = base
+        self.name = name
+        self.http = httpx.Client(base_url=base, timeout=timeout, follow_redirects=False)
+        page = self.http.get("/login")
+        token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+        signed = self.http.post("/login", data={"name": name, "password": password, "csrf": token},
+                                headers={"Origin": base})
+        if signed.status_code != 303:
+            raise RuntimeError(f"{name} could not sign in: {signed.status_code}")
+        self.token = _TOKEN.search(self.http.get("/team").text).group(1)  # a light page: the token only
+
+    def post(self, url: str, body: dict):
+        return self.http.post(url, json=body, headers={"Origin": self.base, "X-CSRF-Token": self.token,
+                                                       "Accept": "application/json"})
+
+    def get(self, url: str):
+        return self.http.get(url, headers={"Accept": "application/json"})
+
+    def close(self):
+        self.http.close()
