@@ -18,7 +18,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from ipe import accounts
-from ipe.store import Store
 from ipe.web import auth
 from ipe.web.ratelimit import FailureLimit
 from ipe.web.security import SAFE_METHODS, SESSION_COOKIE, cookie_value
@@ -36,7 +35,7 @@ def is_open(path: str) -> bool:
 
 
 def _user_of(project, token: str):
-    with Store.open(project) as store:
+    with common.project_store(project) as store:
         return accounts.session_user(store, token)
 
 
@@ -91,7 +90,7 @@ def page(request: Request) -> Response:
 
 
 def _sign_in(project, name: str, password: str, old: str):
-    with Store.open(project) as store:
+    with common.project_store(project) as store:
         user = accounts.verify_password(store, name, password)
         if user is None:
             return None
@@ -129,7 +128,7 @@ async def login(request: Request) -> Response:
 
 
 def _sign_out(project, token: str) -> None:
-    with Store.open(project) as store:
+    with common.project_store(project) as store:
         accounts.end_session(store, token)
 
 

@@ -26,7 +26,10 @@ SIGN_IN_PAGES = {"/login"}
 SIGN_IN_POSTS = {"/login", "/logout"}
 
 
-@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+# On PostgreSQL these tests are marked slow (each request opens a connection there): they run in CI, not in the
+# quick loop, which keeps the SQLite run of every check.
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql",
+                                                                 marks=[pytest.mark.postgres, pytest.mark.slow])])
 def coded(request, tmp_path_factory):
     """A team project on each backend: ``colon`` assigned blind to ana and ben, who have each coded it, and
     ``dash`` assigned open to both."""

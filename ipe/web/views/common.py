@@ -6,6 +6,7 @@ import contextlib
 import json
 import logging
 import re
+import threading
 from typing import Iterator
 from urllib.parse import parse_qs
 
@@ -41,14 +42,32 @@ def identity(request: Request):
     return request.app.state.identify(request)
 
 
+_held = threading.local()
+
+
 @contextlib.contextmanager
-def open_store(request: Request) -> Iterator[Store]:
-    """The project's store for one request (SQLite connections stay in the thread that opened them)."""
-    store = lib.open_store(settings(request).project)
+def project_store(project) -> Iterator[Store]:
+    """The project's store for one piece of a request, kept open in this server thread between requests.
+
+    Opening a store (a connection, the schema version check) costs more than most requests, and a PostgreSQL
+    connection most of all; SQLite connections must stay in the thread that opened them, so each thread keeps its
+    own. The store holds no data between requests (every read goes to the database). Anything raised while it is in
+    use closes it, so the next request starts from a fresh connection.
+    """
+    stores = _held.__dict__.setdefault("stores", {})
+    key = str(project)
+    store = stores.pop(key, None) or lib.open_store(project)
     try:
         yield store
-    finally:
+    except BaseException:
         store.close()
+        raise
+    stores[key] = store
+
+
+def open_store(request: Request):
+    """The project's store for one request (see :func:`project_store`)."""
+    return project_store(settings(request).project)
 
 
 def text_state(store: Store, request: Request) -> str:

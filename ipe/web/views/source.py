@@ -135,7 +135,7 @@ def layers(store, request: Request, source_id: str) -> dict:
     """What the page draws of a source's codings, as this request may see them: the transcript's HTML, the
     codings by id, the counts per layer, and the change-feed position they reflect (for live updates)."""
     me = common.identity(request).coder
-    since, _ = team.changes(store, source_id, 0)
+    since = store.last_audit_id()  # the change feed's position this drawing reflects
     src = store.source(source_id)
     _, cb = lib.current_codebook(store)
     kinds = store.coders()
@@ -190,10 +190,7 @@ def changes(request: Request):
     with common.open_store(request) as store:
         store.source(source_id, structure=False)
         common.require_text(store, request)
-        newest, entries = team.changes(store, source_id, int(since))
-        user = common.identity(request).user
-        allowed = None if user is None else team.visible_coders(store, user, source_id)
-        entries = [e for e in entries if allowed is None or e.get("coder") in allowed]
+        newest, entries = team.changes(store, source_id, int(since), user=common.identity(request).user)
         if not entries:
             return JSONResponse({"since": newest, "changes": []})
         drawn = layers(store, request, source_id)

@@ -48,7 +48,8 @@ def _many(form: dict, name: str) -> list[str]:
 async def assign(request: Request):
     """Assign sources to coders: ``sources``, ``coders`` (each repeated), ``blind`` (a checkbox)."""
     form = await common.form_body(request)
-    lead = common.require_lead(request)
+    common.require_lead(request)
+    lead = common.identity(request).user  # ipe.team checks again that this user is a lead now
 
     def run():
         with common.open_store(request) as store:
@@ -62,7 +63,8 @@ async def assign(request: Request):
 async def unassign(request: Request):
     """Take sources back from coders (their codings stay): ``sources``, ``coders``."""
     form = await common.form_body(request)
-    lead = common.require_lead(request)
+    common.require_lead(request)
+    lead = common.identity(request).user  # ipe.team checks again that this user is a lead now
 
     def run():
         with common.open_store(request) as store:
@@ -75,7 +77,8 @@ async def unassign(request: Request):
 async def unblind(request: Request):
     """End blind coding of sources: every coder on them sees the others' codings from now on."""
     form = await common.form_body(request)
-    lead = common.require_lead(request)
+    common.require_lead(request)
+    lead = common.identity(request).user  # ipe.team checks again that this user is a lead now
 
     def run():
         with common.open_store(request) as store:
@@ -89,16 +92,20 @@ async def resolve(request: Request):
     """Settle one disagreement: ``source``, ``code``, ``kept`` (a coding id, or ``none``), ``reason``; back to the
     agreement page with the same coders and unit."""
     form = await common.form_body(request)
-    lead = common.require_lead(request)
+    common.require_lead(request)
+    lead = common.identity(request).user  # ipe.team checks again that this user is a lead now
     kept = _one(form, "kept")
     if kept != "none" and not kept.isdigit():
         raise IpeError("keep one coder's coding, or none")
     reason = _one(form, "reason")
+    start, end = (form.get("start") or [""])[0], (form.get("end") or [""])[0]
+    span = (int(start), int(end)) if kept == "none" and start.isdigit() and end.isdigit() else None
 
     def run():
         with common.open_store(request) as store:
             team.resolve(store, _one(form, "source"), _one(form, "code"),
-                         kept_coding_id=None if kept == "none" else int(kept), reason=reason, actor=lead)
+                         kept_coding_id=None if kept == "none" else int(kept), reason=reason, actor=lead,
+                         span=span)
 
     await run_in_threadpool(run)
     back = [("coders", c) for c in form.get("coders", [])] + [("unit", u) for u in form.get("unit", [])[:1]]
