@@ -171,7 +171,8 @@ def test_two_edits_from_the_same_version_exactly_one_wins(crew):
         annotate.decide(crew, auto.id, "reject", "dev", expected_version=auto.version)
 
 
-def test_a_race_on_one_coding_has_one_winner(crew, database):
+def test_a_race_on_one_coding_has_one_winner(crew):
+    database = crew.location.database
     auto = crew.codings(coders=["auto"])[0]
     mine = code_as(crew, "cara", auto)
     folder = crew.location.folder
@@ -235,9 +236,11 @@ def test_changes_hide_other_coders_in_blind_coding(crew):
 # -- the command line --------------------------------------------------------------------------------------------------
 
 @pytest.fixture
-def ipe(crew, database, runner):
+def ipe(crew, runner):
     """Run ``ipe`` on the crew's project (on the backend under test)."""
     from ipe.cli import cli
+
+    database = crew.location.database
 
     base = ["--project", str(crew.location.folder), *(["--database", database] if database else [])]
 
