@@ -185,9 +185,11 @@ class SourcesMixin:
             "INSERT INTO sources (id, name, path, format, text, content_hash, origin_hash, origin_attributes, word_count,"
             " imported_at, updated_at) SELECT ?, ?, ?, format, text, content_hash, origin_hash, origin_attributes,"
             " word_count, imported_at, updated_at FROM sources WHERE id = ?", (new, name, path, old))
-        for table in ("source_attributes", "turns", "sentences", "codings", "coded_sources", "reviews", "evidence",
-                      "candidate_decisions"):
-            self.conn.execute(f"UPDATE {table} SET source_id = ? WHERE source_id = ?", (new, old))
+        # Every table that refers to a source by id, found from the schema, so a table added later is never missed
+        # (the old row's delete would cascade to it).
+        for table in self.table_names():
+            if table not in ("sources", "source_versions") and "source_id" in self.backend.columns(self.conn, table):
+                self.conn.execute(f"UPDATE {table} SET source_id = ? WHERE source_id = ?", (new, old))
         self.conn.execute("UPDATE source_versions SET source_id = ?, name = ?, path = ? WHERE source_id = ?",
                           (new, name, path, old))
         self.conn.execute("UPDATE memos SET target = ? WHERE target_kind = 'source' AND target = ?", (new, old))

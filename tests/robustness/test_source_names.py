@@ -162,3 +162,18 @@ def test_codings_imported_after_pseudonymising_find_a_renamed_source_by_its_orig
     assert (added, problems) == (2, [])
     [renamed] = store.source_ids()
     assert all(c.source_id == renamed and "holt" not in c.provenance.lower() for c in store.codings(coders=["ann"]))
+
+
+def test_a_rename_carries_every_row_that_refers_to_the_source(store, named_corpus, mini_codebook):
+    corpus = named_corpus
+    project.import_sources(store, [corpus / "Holt-family.txt"], corpus / "manifest.csv")
+    project.load_codebook(store, mini_codebook)
+    project.import_codings(store, corpus / "gold" / "ann" / "holt-family.csv", "ann")
+    tables = [t for t in store.table_names() if "source_id" in store.backend.columns(store.conn, t)]
+    before = {t: store.conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in tables}
+    pseudonymise_project(store, store.path.parent)
+    after = {t: store.conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in tables}
+    assert after == before and before["codings"] == 2
+    [renamed] = store.source_ids()
+    for table in tables:
+        assert store.conn.execute(f"SELECT COUNT(*) FROM {table} WHERE source_id = 'holt-family'").fetchone()[0] == 0
