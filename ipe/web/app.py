@@ -98,7 +98,7 @@ def check_host(settings: Settings, team: bool | None = None) -> None:
             raise IpeError("--behind-proxy needs --public-host NAME: the name people type, which the proxy passes on")
     elif settings.host not in LOOPBACK and not settings.certfile:
         raise IpeError(f"--host {settings.host}: team mode serves another address only over TLS "
-                       "(--certfile and --keyfile) or --behind-proxy a TLS proxy on this machine")
+                       "(--certfile and --keyfile), or on loopback --behind-proxy a TLS proxy on this machine")
     if settings.host in WILDCARD and not settings.public_host:
         raise IpeError(f"--host {settings.host or repr('')}: give --public-host NAME, the name people reach it by")
 

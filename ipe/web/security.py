@@ -52,10 +52,10 @@ def allowed_hosts(host: str, port: int, public: str = "", tls: bool = False) -> 
         shown = f"[{name}]" if ":" in name else name
         out |= {f"{shown}:{port}"} | ({shown} if port == (443 if tls else 80) else set())
     if public:
-        # Browsers send the bare name for https on 443; some clients add the port anyway.
+        # Browsers send the bare name for https on 443, and name:port for the port served with its own TLS.
         out.add(public)
         if ":" not in public.rsplit("]", 1)[-1]:
-            out.add(f"{public}:443")
+            out |= {f"{public}:443", f"{public}:{port}"}
     return out
 
 
