@@ -17,6 +17,7 @@ from ipe.appraisal import assess_project, current_codebook
 from ipe.captions import annotate
 from ipe.cmo import assessment_table, build_graph, cmo_table, links_table
 from ipe.evidence import candidates, rank_quotes
+from ipe.in_force import shared_reads
 from ipe.records import Codebook
 from ipe.selection import DEFAULT, Selection
 from ipe.tables import (
@@ -42,6 +43,11 @@ def all_tables(store, codebook: Codebook, selection: Selection = DEFAULT, n_quot
     ``selection`` says whose codings count: by default human codings and accepted auto codings, never unreviewed
     auto codings (see :class:`ipe.selection.Selection`).
     """
+    with shared_reads():  # the tables, the CMO graph and the quote ranking read the same codings
+        return _all_tables(store, codebook, selection, n_quotes, extra)
+
+
+def _all_tables(store, codebook: Codebook, selection: Selection, n_quotes: int, extra: Optional[dict]) -> dict:
     coders = selection
     bank = quote_bank(store, codebook, coders=coders)
     attrs = store.source_attributes()
@@ -78,6 +84,11 @@ def write_cmo_reports(store, codebook: Codebook, out, window="turn", min_sources
 
     The pictures draw the links with evidence in ``draw_min_sources`` sources or more; the graph files keep all.
     """
+    with shared_reads():
+        return _write_cmo_reports(store, codebook, out, window, min_sources, min_cases, selection, draw_min_sources)
+
+
+def _write_cmo_reports(store, codebook, out, window, min_sources, min_cases, selection, draw_min_sources) -> list[Path]:
     out = outputs.make_folder(out)
     graph = build_graph(store, codebook, window, selection)
     graph.graph["min_sources"] = draw_min_sources

@@ -2,9 +2,45 @@
 
 from __future__ import annotations
 
-from typing import Iterable, Optional
+import contextlib
+import contextvars
+from typing import Callable, Iterable, Optional
 
 from ipe.selection import Selection
+
+_SHARED: contextvars.ContextVar[Optional[dict]] = contextvars.ContextVar("ipe_shared_reads", default=None)
+
+
+@contextlib.contextmanager
+def shared_reads():
+    """Inside the block, a read asked for again (same store, same arguments) is answered from the first time.
+
+    For work that reads a project many times and writes nothing, such as building every table: the tables, the
+    CMO graph and the evidence ranking each ask for the codings in force, and would otherwise each load them.
+    """
+    token = _SHARED.set({}) if _SHARED.get() is None else None
+    try:
+        yield
+    finally:
+        if token is not None:
+            _SHARED.reset(token)
+
+
+def shared(key: tuple, compute: Callable):
+    """``compute()``, or its result from earlier in the same :func:`shared_reads` block under ``key``."""
+    memo = _SHARED.get()
+    if memo is None:
+        return compute()
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
+
+
+def read_key(values) -> Optional[tuple]:
+    """A hashable form of a filter argument (None, a Selection, or an iterable of names)."""
+    if values is None or isinstance(values, Selection):
+        return values
+    return tuple(values)
 
 
 def in_force(codings: Iterable, kinds: dict) -> list:
@@ -35,6 +71,15 @@ def current_codings(store, coders=None, codes: Optional[Iterable[str]] = None,
     names (None: every coder), or a :class:`~ipe.selection.Selection`: then the codings it counts, suggestions
     included if it says so, one per ``(source, start, end, code)``.
     """
+    codes = None if codes is None else list(codes)
+    sources = None if sources is None else list(sources)
+    if not isinstance(coders, Selection) and coders is not None:
+        coders = list(coders)
+    key = ("codings", id(store), read_key(coders), read_key(codes), read_key(sources), status)
+    return list(shared(key, lambda: _current_codings(store, coders, codes, sources, status)))
+
+
+def _current_codings(store, coders, codes, sources, status) -> list:
     if not isinstance(coders, Selection):
         return in_force(store.codings(coders=coders, codes=codes, sources=sources, status=status), store.coders())
     kinds = store.coders()

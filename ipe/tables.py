@@ -110,11 +110,21 @@ def exemplars(bank: pd.DataFrame, n: int = 2) -> list[str]:
     """Up to ``n`` quotes with references, preferring different sources, in a stable order."""
     if bank.empty:
         return []
-    rows = bank.sort_values(["source", "start", "end"], kind="stable")
-    chosen = rows.drop_duplicates("source").head(n)
+    # Plain lists, not DataFrame sorts: this runs once per table cell, thousands of times for a large codebook.
+    source, start, end = bank["source"].tolist(), bank["start"].tolist(), bank["end"].tolist()
+    order = sorted(range(len(source)), key=lambda i: (source[i], start[i], end[i]))
+    chosen, seen = [], set()
+    for i in order:
+        if source[i] not in seen:
+            seen.add(source[i])
+            chosen.append(i)
+            if len(chosen) == n:
+                break
     if len(chosen) < n:
-        chosen = pd.concat([chosen, rows.drop(chosen.index).head(n - len(chosen))])
-    return [f"\u201c{_clip(q)}\u201d ({ref}, turn {turn})" for q, ref, turn in zip(chosen.quote, chosen.ref, chosen.turn)]
+        taken = set(chosen)
+        chosen += [i for i in order if i not in taken][: n - len(chosen)]
+    quote, ref, turn = bank["quote"].tolist(), bank["ref"].tolist(), bank["turn"].tolist()
+    return [f"\u201c{_clip(quote[i])}\u201d ({ref[i]}, turn {turn[i]})" for i in chosen]
 
 
 def frequency_tables(bank: pd.DataFrame, codebook: Codebook, attrs: dict) -> dict[str, pd.DataFrame]:

@@ -13,9 +13,10 @@ from typing import Iterable, Optional
 import networkx as nx
 import pandas as pd
 
-from ipe.cmo.graph import Segment, build, compare, configuration_links, node_codes, pair_segments, window_size
+from ipe.cmo.graph import (Segment, build, compare, configuration_links, node_codes, pair_segments, window_label,
+                           window_size)
 from ipe.errors import IpeError, NotFound
-from ipe.in_force import current_codings
+from ipe.in_force import current_codings, read_key, shared
 from ipe.records import Codebook
 from ipe.selection import Selection
 
@@ -48,10 +49,15 @@ def placements(store, codebook: Codebook, window="turn", coders: Optional[Iterab
 
     ``coders`` is coder names or a :class:`~ipe.selection.Selection` (see :func:`ipe.in_force.current_codings`).
     """
-    size = window_size(window)
-    nodes = node_codes(codebook)
     coders = list(coders) if coders is not None and not isinstance(coders, Selection) else coders
     sources = list(sources) if sources is not None else None
+    key = ("placements", id(store), id(codebook), window_label(window), read_key(coders), read_key(sources))
+    return shared(key, lambda: _placements(store, codebook, window, coders, sources))
+
+
+def _placements(store, codebook: Codebook, window, coders, sources) -> dict[str, list]:
+    size = window_size(window)
+    nodes = node_codes(codebook)
     if coders == [] or sources == [] or not nodes:
         return {}
     codings = current_codings(store, coders, codes=sorted(nodes), sources=sources)
@@ -110,7 +116,11 @@ def link_evidence(store, codebook: Codebook, window="turn", coders: Optional[Ite
     >>> [(s.src, s.dst, s.src_ref, s.dst_ref) for s in segments][:1]
     [('ctx-relationships', 'mech-trust', 'ash-1:51-90', 'ash-1:91-118')]
     """
-    return pair_segments(placements(store, codebook, window, coders, sources), node_codes(codebook))
+    coders = list(coders) if coders is not None and not isinstance(coders, Selection) else coders
+    sources = list(sources) if sources is not None else None
+    key = ("segments", id(store), id(codebook), window_label(window), read_key(coders), read_key(sources))
+    return list(shared(key, lambda: pair_segments(placements(store, codebook, window, coders, sources),
+                                                   node_codes(codebook))))
 
 
 def build_graph(store, codebook: Codebook, window="turn", coders: Optional[Iterable[str]] = None,

@@ -37,12 +37,13 @@ def cmo_table(store, codebook: Codebook, window: str = "turn", min_sources: int 
     graph = build_graph(store, codebook, window, coders)
     names = {c.id: c.name for c in codebook.codes}
     bank = quote_bank(store, codebook, coders=coders) if bank is None else bank
-    by_ref = bank.drop_duplicates("ref").set_index("ref")
+    unique = bank.drop_duplicates("ref")
+    at = {ref: i for i, ref in enumerate(unique["ref"].tolist())}  # positions, not .loc: this runs per configuration
     rows = []
 
     def quotes(refs) -> str:
-        found = by_ref.loc[[r for r in sorted(set(refs)) if r in by_ref.index]]
-        return "\n".join(exemplars(found.reset_index(), n_quotes)) if len(found) else ""
+        found = unique.iloc[[at[r] for r in sorted(set(refs)) if r in at]]
+        return "\n".join(exemplars(found, n_quotes)) if len(found) else ""
 
     def edge_stats(links) -> tuple:
         data = [graph.edges[u, v] for u, v in links if graph.has_edge(u, v)]
