@@ -93,15 +93,10 @@ def timed(fn, repeat: int) -> list[float]:
     return times
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--words", type=int, default=20_000)
-    parser.add_argument("--codings", type=int, default=2_000)
-    parser.add_argument("--repeat", type=int, default=15)
-    parser.add_argument("--seed", type=int, default=1)
-    args = parser.parse_args(argv)
+def measure(words: int = 20_000, codings: int = 2_000, repeat: int = 15, seed: int = 1) -> tuple[list, float]:
+    """``([(name, times in ms, target ms or None), ...], page KiB)`` for a throwaway project of that size."""
     with tempfile.TemporaryDirectory() as tmp:
-        text = build(Path(tmp), args.words, args.codings, args.seed)
+        text = build(Path(tmp), words, codings, seed)
         settings = Settings(project=Path(tmp) / "project", coder="ana", port=8765)
         client = TestClient(create_app(settings), base_url=BASE)
         headers = {"Origin": BASE, "X-CSRF-Token": settings.token}
@@ -116,11 +111,34 @@ def main(argv=None) -> int:
             gone = client.post(f"/api/codings/{made.json()['coding']['id']}/remove", headers=headers)
             assert gone.status_code == 200, gone.text
 
-        results = [("render source", timed(lambda: client.get("/source/long-interview"), args.repeat), 300),
-                   ("add + remove coding", [t / 2 for t in timed(round_trip, args.repeat)], 50),
-                   ("project page", timed(lambda: client.get("/"), max(3, args.repeat // 3)), None)]
-    print(f"workbench: {args.words:,} words, {args.codings:,} codings, {len(page.content) / 1024:.0f} KiB page, "
-          f"median of {args.repeat}")
+        results = [("render source", timed(lambda: client.get("/source/long-interview"), repeat), 300),
+                   ("add + remove coding", [t / 2 for t in timed(round_trip, repeat)], 50),
+                   ("project page", timed(lambda: client.get("/"), max(3, repeat // 3)), None)]
+    return results, len(page.content) / 1024
+
+
+def run(quick: bool = False) -> list[tuple]:
+    """Rows ``(name, value, unit, budget, met)`` for benchmarks/run.py: medians of the page render and the action."""
+    words, codings, repeat = (5_000, 500, 5) if quick else (20_000, 2_000, 15)
+    results, _ = measure(words, codings, repeat)
+    rows = []
+    for name, times, target in results:
+        if target is not None:
+            median = statistics.median(times)
+            rows.append((f"workbench {name} ({words:,} words, {codings:,} codings)", round(median, 1), "ms", target,
+                         median < target))
+    return rows
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--words", type=int, default=20_000)
+    parser.add_argument("--codings", type=int, default=2_000)
+    parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args(argv)
+    results, kib = measure(args.words, args.codings, args.repeat, args.seed)
+    print(f"workbench: {args.words:,} words, {args.codings:,} codings, {kib:.0f} KiB page, median of {args.repeat}")
     for name, times, target in results:
         median = statistics.median(times)
         verdict = "" if target is None else (f"  target < {target} ms: {'met' if median < target else 'MISSED'}")
