@@ -17,7 +17,7 @@ STAGES = ["import", "sentence split", "store writes (import)", "coding", "codebo
 
 def test_benchmark_runs_end_to_end_on_a_tiny_corpus(tmp_path):
     result = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--words", "3000", "--codes", "50",
+        [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--words", "3000", "--codes", "50", "--no-others",
          "--workdir", str(tmp_path / "work"), "--json", str(tmp_path / "results.jsonl")],
         capture_output=True, text=True, timeout=120,
     )
