@@ -20,7 +20,6 @@ import bisect
 import collections
 import json
 import multiprocessing
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Optional
@@ -32,7 +31,7 @@ from spacy.tokens import Doc, Span, SpanGroup
 from ipe import nlp as _nlp  # noqa: F401 - registers the ipe_lemmatizer factory
 from ipe.errors import IpeError
 from ipe.patterns import FLAG_ATTRS, VALUE_ATTRS, DocArrays, required_values, simple_pattern
-from ipe.records import Codebook, Coding, Rules, Turn
+from ipe.records import Codebook, Rules, Turn
 
 SPANS_KEY = "ipe"
 SPEAKER_ATTR = "ipe_speaker"  # Doc extension: the turn's Speaker, for rules restricted by actor
@@ -442,48 +441,6 @@ def _turn_doc(nlp: Language, text):
 def _code_batch(batch: list) -> list:
     texts = [_turn_doc(_WORKER_NLP, text) for text, _ in batch]
     return [(context, _hits(doc)) for (_, context), doc in zip(batch, _WORKER_NLP.pipe(texts))]
-
-
-# -- placing human codings -----------------------------------------------------------------------------------------
-
-_QUOTE_CHARS = {"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-"}
-
-
-def _flexible(quote: str) -> re.Pattern:
-    """A pattern that finds a quote despite different white space and curly or straight quotation marks."""
-    parts = []
-    for word in quote.split():
-        chars = []
-        for ch in word:
-            plain = _QUOTE_CHARS.get(ch, ch)
-            alts = {plain} | {k for k, v in _QUOTE_CHARS.items() if v == plain}
-            chars.append("[" + "".join(re.escape(a) for a in sorted(alts)) + "]" if len(alts) > 1 else re.escape(ch))
-        parts.append("".join(chars))
-    return re.compile(r"\s+".join(parts))
-
-
-def locate_quote(text: str, quote: str, near: Optional[int] = None) -> Optional[tuple[int, int]]:
-    """Where ``quote`` stands in ``text``: the occurrence nearest ``near`` (or the first), exact before flexible."""
-    quote = quote.strip()
-    if not quote:
-        return None
-    spans = []
-    i = text.find(quote)
-    while i >= 0:
-        spans.append((i, i + len(quote)))
-        i = text.find(quote, i + 1)
-    if not spans:
-        spans = [(m.start(), m.end()) for m in _flexible(quote).finditer(text)]
-    if not spans:
-        return None
-    if near is None:
-        return spans[0]
-    return min(spans, key=lambda s: (abs(s[0] - near), s[0]))
-
-
-def reanchor(codings: Iterable[Coding], new_text: str) -> list[tuple[Coding, Optional[tuple[int, int]]]]:
-    """For each coding of a changed source, its new span found by its quote (None: orphaned)."""
-    return [(c, locate_quote(new_text, c.quote, near=c.start) if c.quote else None) for c in codings]
 
 
 def turn_at(turn_starts: list[int], offset: int) -> int:

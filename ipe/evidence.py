@@ -28,6 +28,7 @@ from typing import Iterable, Optional
 import pandas as pd
 
 from ipe import theory
+from ipe.anchoring import locate_quote
 from ipe.errors import EvidenceError, IpeError, NotFound
 from ipe.in_force import current_codings
 from ipe.records import ELEMENTS, RELATIONS, Candidate, Codebook, Configuration, Evidence, QuoteChoice
@@ -98,7 +99,6 @@ def _check(relation: str, rationale: str) -> None:
 
 
 def _locate(store, source: Optional[str], quote: str) -> tuple[str, int, int]:
-    from ipe.coding import locate_quote
 
     ids = [source] if source else store.source_ids()
     if source and not store.has_source(source):
@@ -293,7 +293,6 @@ def import_csv(store, codebook: Codebook, path, actor: Optional[str] = None) -> 
     ------
     ipe.errors.EvidenceError : every row that cannot be placed, each with its line.
     """
-    from ipe.coding import locate_quote
     from ipe.corpus import read_csv_rows
 
     path = Path(path)
@@ -356,7 +355,6 @@ def reanchor(store, source_id: str, new_text: str) -> tuple[int, int]:
 
     Returns ``(kept, orphaned)``; an orphaned record keeps its quote and is left out of counts until re-linked.
     """
-    from ipe.coding import locate_quote
 
     codings = {c.id: c for c in store.codings(sources=[source_id], status="ok")}
     moves, orphaned = [], 0

@@ -11,7 +11,7 @@ from typing import Callable, Iterable, Optional
 from ipe import codebook as codebook_module
 from ipe import corpus, outputs
 from ipe.anonymise import Incoming, is_pseudonymised, key_label, renamed_sources
-from ipe.coding import code_turns, coding_pipeline, locate_quote, speaker_of
+from ipe.anchoring import locate_quote
 from ipe.corpus import ImportReport, read_csv_rows
 from ipe.errors import CodingError, IpeError, NotFound, ProjectError
 from ipe.turns import coded_turns, pieces
@@ -218,6 +218,9 @@ def auto_code(
 
 
 def _auto_code(store, codebook_path, coder, jobs, model, include_interviewer, batch_size, progress, actor) -> CodeReport:
+    # spaCy (and, through thinc, torch when installed) takes seconds to import; only auto-coding needs it here.
+    from ipe.coding import code_turns, coding_pipeline, speaker_of
+
     version, cb, added = load_codebook(store, codebook_path, actor)
     nlp = coding_pipeline(cb, model)
     report = CodeReport(version=version, codebook_added=added, coder=coder, missing_codes=codes_missing_from(store, cb))

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 from ipe import evidence
-from ipe.coding import locate_quote, reanchor
+from ipe.anchoring import locate_quote, reanchor
 from ipe.errors import SourceError
 from ipe.records import Source
 from ipe.store import Store, attributes_digest

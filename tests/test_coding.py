@@ -3,7 +3,8 @@
 import spacy
 
 from ipe import codebook, project
-from ipe.coding import CompiledCodebook, coding_pipeline, locate_quote
+from ipe.anchoring import locate_quote
+from ipe.coding import CompiledCodebook, coding_pipeline
 from ipe.nlp import blank_pipeline
 from ipe.in_force import current_codings
 
