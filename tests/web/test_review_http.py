@@ -1,6 +1,7 @@
 """The review queue page and its decision endpoint."""
 
 from ipe import project
+from ipe.records import Coding
 
 
 def test_review_shows_the_first_waiting_coding_in_context(bench):
@@ -39,3 +40,24 @@ def test_review_bad_input(bench):
     assert response.status_code == 400 and "accept or reject" in response.json()["error"]
     with bench.store() as store:
         assert store.reviews() == []
+
+
+def test_suggestions_wait_in_the_queue_and_an_accepted_one_becomes_the_reviewers_coding(bench):
+    with bench.store() as store:
+        auto = store.codings(coders=["auto"])[0]
+        suggestion = Coding(source_id=auto.source_id, start=auto.start, end=auto.end, code_id=auto.code_id,
+                            coder="suggest", provenance="suggest", codebook_version=auto.codebook_version,
+                            quote=auto.quote)
+        provenance = {"score": 0.8, "threshold": 0.5, "method": "test", "features": "words", "model_hash": "m",
+                      "training_hash": "t"}
+        with store.transaction("test", "suggest") as tx:
+            tx.ensure_coder("suggest", "auto")
+            tx.replace_suggestions("suggest", [(suggestion, provenance)])
+        waiting = store.codings(coders=["suggest"], status="suggested")[0]
+    html = bench.get("/review?coder=suggest").text
+    assert f'data-coding="{waiting.id}"' in html
+    assert bench.post("/api/review", {"coding": waiting.id, "decision": "accept"}).status_code == 200
+    with bench.store() as store:
+        mine = store.codings(coders=["ana"])
+    assert [(c.start, c.end, c.code_id, c.provenance) for c in mine] == [
+        (auto.start, auto.end, auto.code_id, "review of suggest")]

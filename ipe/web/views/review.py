@@ -14,15 +14,21 @@ from ipe.web.views import common
 
 
 def queue(store, request: Request, auto_coder: str = "") -> list:
-    """The codings to review, in reading order: every auto coder's codings in force, or one auto coder's (as far
-    as this request may see them)."""
+    """The codings to review, in reading order: every auto coder's codings in force and suggestions, or one auto
+    coder's (as far as this request may see them)."""
     kinds = store.coders()
     auto = [n for n, k in kinds.items() if k == "auto"]
     if auto_coder:
         if auto_coder not in auto:
             raise NotFound(f"no auto coder '{auto_coder}' in the project")
         auto = [auto_coder]
-    return common.visible(store, request, in_force.current_codings(store, coders=auto)) if auto else []
+    if not auto:
+        return []
+    # Suggestions (status 'suggested') are never codings in force, but they are what a reviewer is asked to judge.
+    items = in_force.current_codings(store, coders=auto) + in_force.current_codings(store, coders=auto,
+                                                                                   status="suggested")
+    items.sort(key=lambda c: (c.source_id, c.start, c.end, c.code_id, c.coder))
+    return common.visible(store, request, items)
 
 
 def decisions(store, reviewer: str) -> dict:
