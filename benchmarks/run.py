@@ -215,7 +215,7 @@ def naive_regex_coder(store, codebook, max_words: int = 0) -> dict:
 
 
 def run(args) -> dict:
-    from ipe import cmo, corpus, findings, project
+    from ipe import cmo, coding, corpus, findings, project
     from ipe.selection import Selection
     from ipe.store import Store
 
@@ -238,7 +238,7 @@ def run(args) -> dict:
             timers.wrap(Store, name, "writes")
         timers.wrap_commit(Store, "writes")
         timers.wrap(project, "load_codebook", "compile")
-        timers.wrap(project, "coding_pipeline", "compile")
+        timers.wrap(coding, "coding_pipeline", "compile")
 
         folder = project.init(work / "project")
         store = project.open_store(folder)
