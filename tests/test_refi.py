@@ -879,3 +879,26 @@ def test_refi_picture_and_pdf_sources_are_kept_whole_and_named_in_the_report(tmp
                for r in root.iterfind(".//q:PictureSelection", ns)]
     assert regions == [("10", "20", "310", "90")]
     assert [r.get("page") for r in root.iterfind(".//q:PDFSelection", ns)] == ["1"]
+
+
+def test_refi_import_into_a_pseudonymised_project_is_refused_in_one_line(tmp_path):
+    from click.testing import CliRunner
+
+    from ipe import anonymise
+    from ipe.cli import cli
+
+    target = fresh(tmp_path)
+    refi.import_file(target, refi_fixtures.nvivo(tmp_path / "first.qdpx"))
+    names = tmp_path / "names.csv"
+    names.write_text("name,kind\nKaren Hale,professional\n")
+    anonymise.pseudonymise_project(target, target.path.parent, names=names)
+    before = target.logical_checksum()
+    folder = target.path.parent
+    target.close()
+    later = refi_fixtures.nvivo(tmp_path / "later.qdpx")
+    result = CliRunner().invoke(cli, ["--project", str(folder), "refi", "import", str(later)])
+    assert result.exit_code == 1
+    assert result.output.count("\n") == 1 and "later.qdpx" in result.output and "pseudonymised" in result.output
+    with project.open_store(folder) as store:
+        assert store.logical_checksum() == before
+        assert not [s for s in store.iter_sources(structure=False) if "Hale" in s.text]

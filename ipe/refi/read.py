@@ -115,6 +115,14 @@ def import_file(store, path, types=None, actor: Optional[str] = None) -> ImportR
             raise RefiError(path, f"not a REFI-QDA codebook (root element '{root.tag}')")
         plan = _Reader(store, root, None, path, type_map, report).read()
     elif suffix in (".qdpx", ".zip"):
+        from ipe.anonymise import is_pseudonymised
+
+        if is_pseudonymised(store):
+            # Its texts, notes and kept selections would have to pass through the key with every offset mapped;
+            # until they do, refusing keeps a pseudonymised project free of identifiers.
+            raise RefiError(path, "the project is pseudonymised and a REFI-QDA project's texts, notes and codings "
+                                  "are not yet passed through its key; import it before 'ipe anonymise' (which then "
+                                  "pseudonymises it with the rest) or into a new project")
         with _Archive(path) as archive:
             entry = archive.project_entry()
             root = parse_xml(archive.read(entry), f"{path}:{entry.filename}")
