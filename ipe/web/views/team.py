@@ -45,47 +45,36 @@ def _many(form: dict, name: str) -> list[str]:
     return values
 
 
-async def assign(request: Request):
-    """Assign sources to coders: ``sources``, ``coders`` (each repeated), ``blind`` (a checkbox)."""
+async def _lead_write(request: Request, write) -> RedirectResponse:
+    """Parse the form, check the signed-in user is a lead, run ``write(store, form, lead)``; back to the team page."""
     form = await common.form_body(request)
     common.require_lead(request)
     lead = common.identity(request).user  # ipe.team checks again that this user is a lead now
 
     def run():
         with common.open_store(request) as store:
-            team.assign(store, _many(form, "sources"), _many(form, "coders"), blind=bool(form.get("blind")),
-                        actor=lead)
+            write(store, form, lead)
 
     await run_in_threadpool(run)
     return RedirectResponse("/team", status_code=303)
+
+
+async def assign(request: Request):
+    """Assign sources to coders: ``sources``, ``coders`` (each repeated), ``blind`` (a checkbox)."""
+    return await _lead_write(request, lambda store, form, lead: team.assign(
+        store, _many(form, "sources"), _many(form, "coders"), blind=bool(form.get("blind")), actor=lead))
 
 
 async def unassign(request: Request):
     """Take sources back from coders (their codings stay): ``sources``, ``coders``."""
-    form = await common.form_body(request)
-    common.require_lead(request)
-    lead = common.identity(request).user  # ipe.team checks again that this user is a lead now
-
-    def run():
-        with common.open_store(request) as store:
-            team.unassign(store, _many(form, "sources"), _many(form, "coders"), actor=lead)
-
-    await run_in_threadpool(run)
-    return RedirectResponse("/team", status_code=303)
+    return await _lead_write(request, lambda store, form, lead: team.unassign(
+        store, _many(form, "sources"), _many(form, "coders"), actor=lead))
 
 
 async def unblind(request: Request):
     """End blind coding of sources: every coder on them sees the others' codings from now on."""
-    form = await common.form_body(request)
-    common.require_lead(request)
-    lead = common.identity(request).user  # ipe.team checks again that this user is a lead now
-
-    def run():
-        with common.open_store(request) as store:
-            team.unblind(store, _many(form, "sources"), actor=lead)
-
-    await run_in_threadpool(run)
-    return RedirectResponse("/team", status_code=303)
+    return await _lead_write(request, lambda store, form, lead: team.unblind(store, _many(form, "sources"),
+                                                                             actor=lead))
 
 
 async def resolve(request: Request):
