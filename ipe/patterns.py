@@ -20,6 +20,8 @@ from typing import Optional
 from spacy.attrs import IDS
 from spacy.tokens import Doc
 
+from ipe.turns import bracket_safe
+
 __all__ = ["required_values", "DocArrays", "SimplePattern", "simple_pattern"]
 
 # Attributes a pattern's required tokens can be gated by, and the array column each is read from.
@@ -116,7 +118,7 @@ class DocArrays:
         if self._bounds is None:
             if self.sentenced and self.length:
                 flags = self.columns["SENT_START"]
-                starts = [0] + [j for j in range(1, self.length) if flags[j] == 1]
+                starts = mark_safe_starts(self.doc, [0] + [j for j in range(1, self.length) if flags[j] == 1])
                 ends = starts[1:] + [self.length]
                 self._starts = starts
                 self._bounds = list(zip(starts, ends))
@@ -252,3 +254,19 @@ def simple_pattern(tokens: list[dict], strings) -> Optional[SimplePattern]:
                 return None
         steps.append((_SIMPLE_OPS[op], tuple(tests)))
     return SimplePattern(tuple(steps)) if steps else None
+
+
+def mark_safe_starts(doc: Doc, starts: list[int]) -> list[int]:
+    """Sentence start tokens moved as the import's sentences are (:func:`ipe.turns.bracket_safe`).
+
+    spaCy's sentencizer can cut a transcript mark in two ("It isn't. [" / "laughs] We don't..."); the coder's units
+    must be the stored sentences, so a quote never starts with half a mark.
+    """
+    text = doc.text
+    if "[" not in text and "(" not in text:
+        return starts
+    ends = starts[1:] + [len(doc)]
+    spans = [(1, doc[s].idx, doc[e - 1].idx + len(doc[e - 1])) for s, e in zip(starts, ends)]
+    token_at = {t.idx: t.i for t in doc}
+    moved = {token_at[start] for _, start, _ in bracket_safe(text, spans)[1:] if start in token_at}
+    return sorted({0} | moved)

@@ -76,3 +76,14 @@ def test_doc_arrays_find_sentences_cues_and_trim_white_space(nlp):
     assert arrays.trimmed(space, space + 1) is None
     assert arrays.trimmed(space - 1, space + 2) == (space - 1, space + 2)
     assert arrays.trimmed(space, space + 2) == (space + 1, space + 2)
+
+
+def test_the_coders_sentences_never_cut_a_transcript_mark():
+    from ipe.nlp import blank_pipeline
+    from ipe.patterns import DocArrays
+
+    doc = blank_pipeline(lemmas=False)("It isn't easy. [laughs] We don't have a stable workforce. (pause) Really.")
+    arrays = DocArrays(doc)
+    sentences = sorted({arrays.sentence(i) for i in range(len(doc))})
+    assert [doc[s:e].text for s, e in sentences] == [
+        "It isn't easy. [laughs]", "We don't have a stable workforce. (pause)", "Really."]
