@@ -21,7 +21,7 @@ from ipe.records import AUTO_CODER, Assignment, Coding, Resolution, User
 
 __all__ = [
     "Assignment", "Resolution", "assign", "unassign", "unblind", "assignments", "may_write", "visible_coders",
-    "filter_visible", "disagreements", "resolve", "resolutions", "changes", "lead", "CONSENSUS",
+    "filter_visible", "disagreements", "overlapping", "resolve", "resolutions", "changes", "lead", "CONSENSUS",
 ]
 
 CONSENSUS = "consensus"
@@ -238,12 +238,17 @@ def disagreements(store, source_id: str, *, unit: str = "sentence") -> tuple[lis
         _, table = coder_agreement(store, coders, unit, sources=[source_id])
     except ValueError as exc:
         raise IpeError(f"{source_id}: {exc}") from None
-    rows = []
-    for row in table.to_dict("records"):
-        ids = {c: [k.id for k in codings if k.coder == c and k.code_id == row["code"]
-                   and k.start < row["end"] and row["start"] < k.end] for c in coders}
-        rows.append({**row, "codings": ids})
+    rows = [{**row, "codings": overlapping(codings, coders, row["code"], row["start"], row["end"])}
+            for row in table.to_dict("records")]
     return coders, rows
+
+
+def overlapping(codings: Iterable[Coding], coders: Iterable[str], code_id: str, start: int,
+                end: int) -> dict[str, list[int]]:
+    """Per coder, the ids of their codings of ``code_id`` overlapping ``[start, end)``: what a lead may keep."""
+    codings = list(codings)
+    return {c: [k.id for k in codings if k.coder == c and k.code_id == code_id and k.start < end and start < k.end]
+            for c in coders}
 
 
 def resolutions(store, source_id: Optional[str] = None) -> list[Resolution]:

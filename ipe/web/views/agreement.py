@@ -30,13 +30,8 @@ def options(store, chosen: list, diffs: list) -> None:
                            sources=sorted({sid for sid, _ in wanted})):
         found.setdefault((c.source_id, c.code_id), []).append(c)
     for d in diffs:
-        picks = []
-        for coder in chosen:
-            hit = next((c for c in found.get((d["source"], d["code"]), [])
-                        if c.coder == coder and c.start < d["end"] and d["start"] < c.end), None)
-            if hit is not None:
-                picks.append((coder, hit.id))
-        d["options"] = picks
+        ids = team.overlapping(found.get((d["source"], d["code"]), []), chosen, d["code"], d["start"], d["end"])
+        d["options"] = [(coder, kept[0]) for coder, kept in ids.items() if kept]
 
 
 def page(request: Request):
