@@ -11,7 +11,7 @@ from typing import Optional
 import networkx as nx
 import yaml
 
-from ipe import limits
+from ipe import limits, strict_yaml
 from ipe.errors import CodebookError
 from ipe.records import (
     CODE_TYPES,
@@ -38,49 +38,6 @@ CONFIG_KEYS = {"id", "context", "mechanism", "outcome", "statement", "chain_from
 RQ_KEYS = {"id", "question", "codes"}
 
 
-class _StrictLoader(yaml.SafeLoader):
-    """Safe loading that also refuses duplicate keys, anchors and aliases (they hide what a file says)."""
-
-    def compose_node(self, parent, index):
-        event = self.peek_event()
-        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-            raise yaml.MarkedYAMLError(
-                problem="anchors and aliases are not allowed in a codebook", problem_mark=event.start_mark
-            )
-        self._depth = getattr(self, "_depth", 0) + 1
-        try:
-            if self._depth > limits.MAX_YAML_DEPTH:
-                raise yaml.MarkedYAMLError(problem=f"nested more than {limits.MAX_YAML_DEPTH} levels deep",
-                                           problem_mark=event.start_mark)
-            return super().compose_node(parent, index)
-        finally:
-            self._depth -= 1
-
-    def construct_mapping(self, node, deep=False):
-        seen = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            if key in seen:
-                raise yaml.MarkedYAMLError(problem=f"duplicate key '{key}'", problem_mark=key_node.start_mark)
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
-
-
-def parse_yaml(text: str, path: str = "<codebook>"):
-    """Parse YAML text safely, refusing duplicate keys, anchors and aliases; one-line errors with a line number."""
-    try:
-        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - _StrictLoader derives from SafeLoader
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f"line {mark.line + 1}: " if mark else ""
-        problem = (exc.problem or exc.context or "invalid YAML").strip()
-        if "\\t" in problem or "'\\t'" in str(exc):
-            problem = "a tab character where YAML allows only spaces"
-        raise CodebookError(path, [f"{where}{problem}"]) from None
-    except yaml.YAMLError as exc:
-        raise CodebookError(path, [f"invalid YAML: {str(exc).splitlines()[0]}"]) from None
-
-
 def read_text(path: Path) -> str:
     try:
         size = path.stat().st_size
@@ -103,7 +60,7 @@ def load(path: str | Path) -> Codebook:
 
 def loads(text: str, path: str = "<codebook>") -> Codebook:
     """Parse and validate codebook YAML text."""
-    data = parse_yaml(text, path)
+    data = strict_yaml.parse(text, path)
     problems = validate_data(data)
     if problems:
         raise CodebookError(path, problems)
@@ -414,7 +371,7 @@ def rename_code(codebook: Codebook, old: str, new: str, merge: bool = False, nam
     Every reference (parents, contradicts, configurations, research questions) follows. A merge keeps ``new``'s
     definition and adds ``old``'s rules to it. Comments in the original file are not kept.
     """
-    data = parse_yaml(codebook.document, "codebook")
+    data = strict_yaml.parse(codebook.document, "codebook")
     ids = [c["id"] for c in data["codes"]]
     if old not in ids:
         raise CodebookError("codebook", [f"no code '{old}'"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ipe import strict_yaml
 from ipe.refi.common import (
     _ID_LINE,
     _RGB,
@@ -131,7 +132,7 @@ def _load_types(path) -> dict:
 
     if path is None:
         return {}
-    data = codebook_module.parse_yaml(codebook_module.read_text(Path(path)), str(path)) or {}
+    data = strict_yaml.parse(codebook_module.read_text(Path(path)), str(path)) or {}
     if not isinstance(data, dict):
         raise RefiError(path, "the types map must map code names or GUIDs to types")
     out = {}

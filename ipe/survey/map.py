@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
-from ipe.codebook import parse_yaml
 from ipe.errors import CodebookError, IpeError, ProblemsError
+from ipe.strict_yaml import parse as parse_yaml
 
 __all__ = [
     "MODELS", "UNPLACED", "ITEM_TYPES", "DEFAULT_THRESHOLDS", "DEFAULT_MIN_ANSWERED", "SURVEY_FILE", "SURVEY_MAP",
