@@ -111,14 +111,15 @@ class CompiledCodebook:
                       if c.type == "outcome" and len(c.contradicts) == 1 and not codebook.code(c.contradicts[0]).rules.empty}
         self.counterfactual = [(cue, tuple(strings.add(w) for w in cue)) for cue in COUNTERFACTUAL_CUES]
         lemma_texts = []
+        cue_words: dict[str, tuple] = {}
         for code in codebook.codes:
             rules = code.rules
             if rules.empty:
                 continue
             self.units[code.id] = rules.unit
             self.windows[code.id] = rules.exclude_window
-            words = [tuple(t.lower_ for t in nlp.make_doc(c)) for c in rules.exclude_cues]
-            self.cues[code.id] = [(w, tuple(strings.add(t) for t in w)) for w in words]
+            # Codes share their cues (sub-codes their parent's), so each distinct cue is tokenised once.
+            self.cues[code.id] = [cue_words.get(c) or cue_words.setdefault(c, _cue(nlp, c)) for c in rules.exclude_cues]
             for phrase in rules.phrases:
                 key = self._key(nlp, code.id, f"phrase:{phrase}")
                 self.phrases.add(key, [nlp.make_doc(phrase)])
@@ -269,6 +270,12 @@ class _Gated:
         for lo, hi in windows:
             found.update((key, lo + start, lo + end) for key, start, end in self.matcher(doc[lo:hi]))
         return sorted(found, key=lambda m: (m[1], m[2]))
+
+
+def _cue(nlp: Language, text: str) -> tuple[tuple[str, ...], tuple[int, ...]]:
+    """An exclusion cue as its lower-case words and their string hashes."""
+    words = tuple(t.lower_ for t in nlp.make_doc(text))
+    return words, tuple(nlp.vocab.strings.add(w) for w in words)
 
 
 def _lemmatise(nlp: Language, texts: list[str]) -> list[Doc]:
