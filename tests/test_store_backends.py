@@ -259,4 +259,4 @@ def test_cli_db_copy(runner, tmp_path, pg_cluster, transcripts):
     with project.open_store(folder) as store:
         assert store.backend.name == "postgresql"
     again = runner.invoke(cli, ["--project", str(folder), "db", "copy", "--to", url])
-    assert again.exit_code == 1 and "Error:" in again.output
+    assert again.exit_code == 1 and "is this project's own database" in again.output

@@ -89,6 +89,9 @@ def copy_store(source, to: str, actor: str) -> CopyReport:
     from ipe.store import Store
 
     location = target_location(to)
+    if location.database and location.database == source.location.database:
+        # Caught here: connecting would wait for the project's own write lock and then say "busy".
+        raise ProjectError(f"{source.label}: is this project's own database; copy into another one")
     version = source.schema_version
     target = Store._connect(location, migrate_to=version, record=False)
     try:
