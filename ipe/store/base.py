@@ -23,6 +23,8 @@ from ipe.store.backend import CONFIG_NAME, STORE_NAME, Location, backend_for, lo
 # in again on the new server, and a backup holds no live session), and the logical checksum ignores them (signing
 # in changes nothing in the project; the audit log records it).
 EPHEMERAL_TABLES = frozenset({"sessions"})
+# How long an erasure waits for other readers of a SQLite store to let go before it says so and stops.
+CHECKPOINT_WAIT_MS = 2000
 
 
 def now() -> str:
@@ -228,14 +230,16 @@ class StoreBase:
                 digest.update(row)
         return digest.hexdigest()
 
-    def checkpoint(self, wait_ms: int = 2000) -> bool:
+    def checkpoint(self, wait_ms: Optional[int] = None) -> bool:
         """Move the write-ahead log into the database file and empty it; False if another connection prevents it.
+
+        ``wait_ms``: how long to wait for other connections to let go (default :data:`CHECKPOINT_WAIT_MS`).
 
         On PostgreSQL there is no file of the project's to empty (the server keeps its own log): always True.
         """
         if not isinstance(self.conn, sqlite3.Connection):
             return True
-        self.conn.execute(f"PRAGMA busy_timeout = {wait_ms}")
+        self.conn.execute(f"PRAGMA busy_timeout = {CHECKPOINT_WAIT_MS if wait_ms is None else int(wait_ms)}")
         try:
             busy, _, _ = self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
         except sqlite3.OperationalError as exc:

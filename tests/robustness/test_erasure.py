@@ -16,7 +16,9 @@ SECRETS = ["634 098 1275", "Darren Marsh", "darren.m@example.org", "Fernhill Pri
 
 
 @pytest.fixture
-def folder(tmp_path):
+def folder(tmp_path, monkeypatch):
+    # The reader these tests hold open never lets go: no point waiting the full two seconds for it.
+    monkeypatch.setattr("ipe.store.base.CHECKPOINT_WAIT_MS", 100)
     corpus = tmp_path / "corpus"
     shutil.copytree(ANON, corpus)
     folder = project.init(tmp_path / "proj")

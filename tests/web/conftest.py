@@ -5,10 +5,17 @@ from pathlib import Path
 
 import pytest
 
-from ipe import project
+from ipe import accounts, project
 from webbench import Workbench
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashes(monkeypatch):
+    """Accounts made here hash with a small scrypt cost: what the pages do with a sign-in is tested here, what a
+    hash costs in tests/test_accounts.py (a stored hash carries its cost, so signing in checks it at that cost)."""
+    monkeypatch.setattr(accounts, "SCRYPT_N", 2 ** 10)
 
 
 @pytest.fixture(scope="session")
