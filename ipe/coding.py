@@ -30,7 +30,7 @@ from spacy.tokens import Doc, Span, SpanGroup
 
 from ipe import nlp as _nlp  # noqa: F401 - registers the ipe_lemmatizer factory
 from ipe.errors import IpeError
-from ipe.patterns import FLAG_ATTRS, VALUE_ATTRS, DocArrays, required_values, simple_pattern
+from ipe.patterns import FLAG_ATTRS, TEXT_KEY, VALUE_ATTRS, DocArrays, required_values, simple_pattern
 from ipe.records import Codebook, Rules, Turn
 
 SPANS_KEY = "ipe"
@@ -104,6 +104,7 @@ class CompiledCodebook:
         self.windows: dict[str, Optional[int]] = {}
         self.order = {c.id: i for i, c in enumerate(codebook.codes)}
         self.actors = {c.id: c.rules for c in codebook.codes if c.rules.restricted}
+        self._allowed: dict[tuple, bool] = {}
         # An outcome is only evidenced when it happened: a wish or a "should have" is not the outcome, and a negated
         # outcome ("we did not share it in time") is evidence of its twin, when the codebook names exactly one.
         self.outcomes = {c.id for c in codebook.codes if c.type == "outcome"}
@@ -153,7 +154,14 @@ class CompiledCodebook:
     def allows(self, code_id: str, speaker: Optional[Speaker]) -> bool:
         """Whether ``code_id``'s actor restrictions let it code a turn of ``speaker``."""
         rules = self.actors.get(code_id)
-        return rules is None or actor_allows(rules, speaker)
+        if rules is None:
+            return True
+        # A corpus has few distinct speakers and every hit asks: the answer is worked out once per pair.
+        key = (code_id, speaker)
+        allowed = self._allowed.get(key)
+        if allowed is None:
+            allowed = self._allowed[key] = actor_allows(rules, speaker)
+        return allowed
 
     def _key(self, nlp: Language, code_id: str, rule: str) -> str:
         key = f"{code_id}\t{rule}"
@@ -241,7 +249,8 @@ class _Gated:
         self.key = strings.add(key)
         # Rarest first (fewest stop words, then fewest values): the anchor is what selects the pattern for a turn,
         # and a turn usually lacks the rarest requirement, so checking it first ends the check soonest.
-        rarity = {need: (sum(nlp.vocab[v].is_stop for v in need[1]), len(need[1])) for need in needs}
+        stop = nlp.Defaults.stop_words  # what Lexeme.is_stop asks, without making a lexeme per value
+        rarity = {need: (sum(v.lower() in stop for v in need[1]), len(need[1])) for need in needs}
         needs = sorted(needs, key=lambda need: rarity[need])
         self.needs = tuple((VALUE_ATTRS[attr], frozenset(strings.add(v) for v in values)) for attr, values in needs)
         self.anchor = self.needs[0]
@@ -442,6 +451,7 @@ def _turn_doc(nlp: Language, text):
         return text
     doc = nlp.make_doc(text[0])
     doc._.set(SPEAKER_ATTR, text[1])
+    doc.user_data[TEXT_KEY] = text[0]
     return doc
 
 

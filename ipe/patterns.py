@@ -22,7 +22,9 @@ from spacy.tokens import Doc
 
 from ipe.turns import bracket_safe
 
-__all__ = ["required_values", "DocArrays", "SimplePattern", "simple_pattern"]
+__all__ = ["required_values", "DocArrays", "SimplePattern", "simple_pattern", "mark_safe_starts", "TEXT_KEY"]
+
+TEXT_KEY = "ipe_text"  # Doc.user_data key: the text the Doc was made from, where its maker kept it
 
 # Attributes a pattern's required tokens can be gated by, and the array column each is read from.
 VALUE_ATTRS = {"LOWER": "LOWER", "LEMMA": "LEMMA", "ORTH": "ORTH", "TEXT": "ORTH", "NORM": "NORM"}
@@ -67,12 +69,11 @@ class DocArrays:
     def __init__(self, doc: Doc, attrs: tuple = ("LOWER",)):
         self.doc = doc
         self.length = n = len(doc)
-        self.sentenced = doc.has_annotation("SENT_START")
-        names = list(dict.fromkeys(("LOWER", "IS_SPACE", *attrs)))
-        if self.sentenced:
-            names.append("SENT_START")
+        names = list(dict.fromkeys(("LOWER", "IS_SPACE", "SENT_START", *attrs)))
         rows = doc.to_array([IDS[a] for a in names]).T.tolist() if n else [[] for _ in names]
         self.columns = dict(zip(names, rows))
+        # What doc.has_annotation("SENT_START") says, read off the column: spaCy's own check walks Python tokens.
+        self.sentenced = n <= 1 or any(self.columns["SENT_START"][1:])
         self.columns["TEXT"] = self.columns.get("ORTH")
         self.present = {a: set(self.columns[a]) for a in ("LOWER", *attrs) if a in VALUE_ATTRS}
         if "ORTH" in self.present:
@@ -118,7 +119,8 @@ class DocArrays:
         if self._bounds is None:
             if self.sentenced and self.length:
                 flags = self.columns["SENT_START"]
-                starts = mark_safe_starts(self.doc, [0] + [j for j in range(1, self.length) if flags[j] == 1])
+                starts = mark_safe_starts(self.doc, [0] + [j for j in range(1, self.length) if flags[j] == 1],
+                                          self.present["LOWER"])
                 ends = starts[1:] + [self.length]
                 self._starts = starts
                 self._bounds = list(zip(starts, ends))
@@ -256,17 +258,23 @@ def simple_pattern(tokens: list[dict], strings) -> Optional[SimplePattern]:
     return SimplePattern(tuple(steps)) if steps else None
 
 
-def mark_safe_starts(doc: Doc, starts: list[int]) -> list[int]:
+def mark_safe_starts(doc: Doc, starts: list[int], lowers: Optional[set] = None) -> list[int]:
     """Sentence start tokens moved as the import's sentences are (:func:`ipe.turns.bracket_safe`).
 
     spaCy's sentencizer can cut a transcript mark in two ("It isn't. [" / "laughs] We don't..."); the coder's units
-    must be the stored sentences, so a quote never starts with half a mark.
+    must be the stored sentences, so a quote never starts with half a mark. ``lowers``: the hashes of the Doc's
+    lower-case token texts, when the caller has them (most turns hold no bracket, and then nothing moves).
     """
-    text = doc.text
+    if lowers is not None:
+        strings = doc.vocab.strings
+        if not any("[" in strings[h] or "(" in strings[h] for h in lowers):
+            return starts
+    # doc.text joins every token's text; the coder keeps the turn's text with the Doc it makes.
+    text = doc.user_data.get(TEXT_KEY) or doc.text
     if "[" not in text and "(" not in text:
         return starts
     ends = starts[1:] + [len(doc)]
     spans = [(1, doc[s].idx, doc[e - 1].idx + len(doc[e - 1])) for s, e in zip(starts, ends)]
-    token_at = {t.idx: t.i for t in doc}
+    token_at = {idx: i for i, idx in enumerate(doc.to_array(IDS["IDX"]).tolist())}
     moved = {token_at[start] for _, start, _ in bracket_safe(text, spans)[1:] if start in token_at}
     return sorted({0} | moved)

@@ -158,10 +158,10 @@ def current_codebook(store: Store) -> tuple[int, Codebook]:
 def codes_missing_from(store: Store, codebook: Codebook) -> dict[str, int]:
     """Human codings whose code is not in ``codebook``: code id → number of codings (they are kept, never dropped)."""
     ids = {c.id for c in codebook.codes}
-    kinds = store.coders()
+    humans = [name for name, kind in store.coders().items() if kind == "human"]
     missing: dict[str, int] = {}
-    for c in store.codings(status=None):
-        if kinds.get(c.coder) == "human" and c.code_id not in ids:
+    for c in store.codings(coders=humans, status=None):  # not the auto codings: they are most rows, and replaced
+        if c.code_id not in ids:
             missing[c.code_id] = missing.get(c.code_id, 0) + 1
     return missing
 
