@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -95,25 +96,30 @@ class Codebook:
     document: str = ""
 
     def code(self, code_id: str) -> Code:
-        for c in self.codes:
-            if c.id == code_id:
-                return c
-        raise KeyError(code_id)
+        return self.by_id[code_id]
 
-    @property
-    def by_id(self) -> dict:
+    # Worked out once per codebook (it never changes): tables ask for a code by id, and its path, once per coding.
+    @functools.cached_property
+    def by_id(self) -> dict[str, Code]:
+        """Code id -> code (shared by every caller: do not change it)."""
         return {c.id: c for c in self.codes}
 
-    def path(self, code_id: str) -> str:
-        """The code's path from its top-level ancestor, e.g. ``contexts/ctx-relationships``."""
+    @functools.cached_property
+    def _paths(self) -> dict[str, str]:
         codes = self.by_id
-        parts, seen = [], set()
-        current = codes.get(code_id)
-        while current is not None and current.id not in seen:
-            seen.add(current.id)
-            parts.append(current.id)
-            current = codes.get(current.parent) if current.parent else None
-        return "/".join(reversed(parts))
+        paths = {}
+        for code in self.codes:
+            parts, seen, current = [], set(), code
+            while current is not None and current.id not in seen:
+                seen.add(current.id)
+                parts.append(current.id)
+                current = codes.get(current.parent) if current.parent else None
+            paths[code.id] = "/".join(reversed(parts))
+        return paths
+
+    def path(self, code_id: str) -> str:
+        """The code's path from its top-level ancestor, e.g. ``contexts/ctx-relationships`` ('' for an unknown id)."""
+        return self._paths.get(code_id, "")
 
 
 @dataclass(frozen=True)

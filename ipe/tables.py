@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import bisect
-from typing import Iterable, Optional
+from typing import Optional
 
 import pandas as pd
 
@@ -29,7 +29,10 @@ def quote_bank(store, codebook: Codebook, coders=None, codes=None, sources=None,
         codes = allowed if codes is None else set(codes) & allowed
     codings = current_codings(store, coders, codes, sources, status)
     attrs = store.source_attributes()
-    rows, turns_of = [], {}
+    # Column lists, not a dict per row: a million-word project has hundreds of thousands of codings.
+    columns: dict[str, list] = {name: [] for name in QUOTE_BANK_COLUMNS}
+    add = [columns[name].append for name in QUOTE_BANK_COLUMNS]
+    turns_of: dict = {}
     for c in codings:
         if c.source_id not in turns_of:
             turns = store.turns(c.source_id)
@@ -38,15 +41,16 @@ def quote_bank(store, codebook: Codebook, coders=None, codes=None, sources=None,
         turn = turns[max(0, bisect.bisect_right(starts, c.start) - 1)] if turns else None
         a = attrs.get(c.source_id, {})
         code = by_id.get(c.code_id)
-        rows.append({
-            "ref": reference(c.source_id, c.start, c.end), "source": c.source_id, "case": a.get("case", ""),
-            "data_type": a.get("data_type", ""), "role": (turn.role if turn and turn.role else a.get("role", "")),
-            "agency": a.get("agency", ""), "speaker": (turn.speaker or "") if turn else "",
-            "turn": turn.n if turn else 0, "start": c.start, "end": c.end, "code": c.code_id,
-            "code_name": code.name if code else "", "code_type": code.type if code else "",
-            "code_path": codebook.path(c.code_id), "coder": c.coder, "provenance": c.provenance, "quote": c.quote,
-        })
-    table = pd.DataFrame(rows, columns=QUOTE_BANK_COLUMNS)
+        values = (
+            reference(c.source_id, c.start, c.end), c.source_id, a.get("case", ""), a.get("data_type", ""),
+            turn.role if turn and turn.role else a.get("role", ""), a.get("agency", ""),
+            (turn.speaker or "") if turn else "", turn.n if turn else 0, c.start, c.end, c.code_id,
+            code.name if code else "", code.type if code else "", codebook.path(c.code_id), c.coder, c.provenance,
+            c.quote,
+        )
+        for append, value in zip(add, values):
+            append(value)
+    table = pd.DataFrame(columns, columns=QUOTE_BANK_COLUMNS)
     for key, value in (attributes or {}).items():
         if value:
             table = table[table[key].astype(str).str.lower() == str(value).lower()]
@@ -110,9 +114,22 @@ def exemplars(bank: pd.DataFrame, n: int = 2) -> list[str]:
     """Up to ``n`` quotes with references, preferring different sources, in a stable order."""
     if bank.empty:
         return []
-    # Plain lists, not DataFrame sorts: this runs once per table cell, thousands of times for a large codebook.
-    source, start, end = bank["source"].tolist(), bank["start"].tolist(), bank["end"].tolist()
-    order = sorted(range(len(source)), key=lambda i: (source[i], start[i], end[i]))
+    return exemplars_at(bank_lists(bank), range(len(bank)), n)
+
+
+def bank_lists(bank: pd.DataFrame) -> dict[str, list]:
+    """The quote bank's columns that :func:`exemplars_at` reads, as plain lists."""
+    return {name: bank[name].tolist() for name in ("source", "start", "end", "quote", "ref", "turn")}
+
+
+def exemplars_at(columns: dict[str, list], rows, n: int = 2) -> list[str]:
+    """:func:`exemplars` of the bank's rows at positions ``rows``, read from :func:`bank_lists`.
+
+    Plain lists, not DataFrame sorts or slices: this runs once per table cell, thousands of times for a large
+    codebook.
+    """
+    source, start, end = columns["source"], columns["start"], columns["end"]
+    order = sorted(rows, key=lambda i: (source[i], start[i], end[i]))
     chosen, seen = [], set()
     for i in order:
         if source[i] not in seen:
@@ -123,7 +140,7 @@ def exemplars(bank: pd.DataFrame, n: int = 2) -> list[str]:
     if len(chosen) < n:
         taken = set(chosen)
         chosen += [i for i in order if i not in taken][: n - len(chosen)]
-    quote, ref, turn = bank["quote"].tolist(), bank["ref"].tolist(), bank["turn"].tolist()
+    quote, ref, turn = columns["quote"], columns["ref"], columns["turn"]
     return [f"\u201c{_clip(quote[i])}\u201d ({ref[i]}, turn {turn[i]})" for i in chosen]
 
 
@@ -168,8 +185,9 @@ def framework_matrices(bank: pd.DataFrame, codebook: Codebook, memos: list, rows
         if code.type != "theme":
             themes.setdefault(top_theme(codebook, code.id), []).append(code.id)
     row_values = sorted(v for v in bank[rows_by].unique() if v) if len(bank) else []
-    # One pass over the bank, not a filter of the whole bank per cell.
-    cells = {key: part for key, part in bank.groupby([rows_by, "code"], sort=False)} if len(bank) else {}
+    # One pass over the bank, not a filter of the whole bank per cell; a cell is its rows' positions.
+    cells = bank.groupby([rows_by, "code"], sort=False).indices if len(bank) else {}
+    lists = bank_lists(bank)
     out = {}
     for theme, codes in themes.items():
         records = []
@@ -177,7 +195,7 @@ def framework_matrices(bank: pd.DataFrame, codebook: Codebook, memos: list, rows
             record = {rows_by: value}
             for code in codes:
                 segs = cells.get((value, code))
-                lines = [f"n={len(segs)}"] + exemplars(segs, n_quotes) if segs is not None else []
+                lines = [f"n={len(segs)}"] + exemplars_at(lists, segs.tolist(), n_quotes) if segs is not None else []
                 lines += [f"Memo: {t}" for t in cell_memos.get((value, code), [])]
                 record[code] = "\n".join(lines)
             records.append(record)
@@ -256,16 +274,20 @@ def model_comparison(bank: pd.DataFrame, codebook: Codebook, attrs: dict) -> pd.
         if a.get("mash_model"):
             models.setdefault(a["mash_model"], set()).add(sid)
     names = sorted(models)
+    # Segments per (code, source) in one pass, not a filter of the whole bank per code and model.
+    per_code: dict[str, dict[str, int]] = {}
+    for (code_id, sid), n in (bank.groupby(["code", "source"]).size().items() if len(bank) else ()):
+        per_code.setdefault(code_id, {})[sid] = int(n)
     rows = []
     for code in codebook.codes:
         if code.type == "theme":
             continue
-        segs = bank[bank["code"] == code.id]
+        segs = per_code.get(code.id, {})
         row = {"code": code.id, "name": code.name, "type": code.type}
         for model in names:
-            mine = segs[segs["source"].isin(models[model])]
-            row[f"{model}: sources with code"] = f"{mine['source'].nunique()}/{len(models[model])}"
-            row[f"{model}: prevalence"] = round(mine["source"].nunique() / len(models[model]), 3)
-            row[f"{model}: segments"] = len(mine)
+            mine = [n for sid, n in segs.items() if sid in models[model]]
+            row[f"{model}: sources with code"] = f"{len(mine)}/{len(models[model])}"
+            row[f"{model}: prevalence"] = round(len(mine) / len(models[model]), 3)
+            row[f"{model}: segments"] = sum(mine)
         rows.append(row)
     return pd.DataFrame(rows)

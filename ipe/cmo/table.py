@@ -10,7 +10,7 @@ from ipe.cmo.assessment import assess, emergent_links
 from ipe.cmo.evidence import build_graph
 from ipe.cmo.graph import CHAIN, as_list
 from ipe.records import Codebook
-from ipe.tables import exemplars, quote_bank
+from ipe.tables import bank_lists, exemplars_at, quote_bank
 
 __all__ = ["CMO_COLUMNS", "CHAIN_COLUMNS", "cmo_table", "chains_table"]
 
@@ -39,11 +39,11 @@ def cmo_table(store, codebook: Codebook, window: str = "turn", min_sources: int 
     bank = quote_bank(store, codebook, coders=coders) if bank is None else bank
     unique = bank.drop_duplicates("ref")
     at = {ref: i for i, ref in enumerate(unique["ref"].tolist())}  # positions, not .loc: this runs per configuration
+    lists = bank_lists(unique)
     rows = []
 
     def quotes(refs) -> str:
-        found = unique.iloc[[at[r] for r in sorted(set(refs)) if r in at]]
-        return "\n".join(exemplars(found, n_quotes)) if len(found) else ""
+        return "\n".join(exemplars_at(lists, [at[r] for r in sorted(set(refs)) if r in at], n_quotes))
 
     def edge_stats(links) -> tuple:
         data = [graph.edges[u, v] for u, v in links if graph.has_edge(u, v)]
