@@ -301,6 +301,17 @@ def _register_numeric(conn) -> None:
     conn.adapters.register_loader("numeric", Loader)
 
 
+@lru_cache(maxsize=16)
+def _engine(url: str):
+    """One SQLAlchemy engine per database URL: making one sets up the dialect, which costs more than connecting.
+    No pool (NullPool): each store holds one connection of its own and closes it."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.pool import NullPool
+
+    return create_engine(make_url(url).set(drivername="postgresql+psycopg"), poolclass=NullPool)
+
+
 class PgBackend:
     """PostgreSQL: a database (or a schema in ``search_path``) per project, SQLAlchemy for the URL and connection,
     psycopg 3 underneath. Writes are serialised per project with an advisory lock, as SQLite serialises them."""
@@ -316,14 +327,8 @@ class PgBackend:
         self._psycopg = psycopg
 
     def connect(self):
-        from sqlalchemy import create_engine
-        from sqlalchemy.engine import make_url
-        from sqlalchemy.pool import NullPool
-
-        url = make_url(self.url).set(drivername="postgresql+psycopg")
-        engine = create_engine(url, poolclass=NullPool)
         try:
-            raw = engine.raw_connection()
+            raw = _engine(self.url).raw_connection()
         except Exception as exc:
             message = " ".join(str(getattr(exc, "orig", exc)).split())
             raise ProjectError(f"{self.label}: cannot connect to the database ({message})") from None
