@@ -120,7 +120,10 @@ class CompiledCodebook:
             self.units[code.id] = rules.unit
             self.windows[code.id] = rules.exclude_window
             # Codes share their cues (sub-codes their parent's), so each distinct cue is tokenised once.
-            self.cues[code.id] = [cue_words.get(c) or cue_words.setdefault(c, _cue(nlp, c)) for c in rules.exclude_cues]
+            for cue in rules.exclude_cues:
+                if cue not in cue_words:
+                    cue_words[cue] = _cue(nlp, cue)
+            self.cues[code.id] = [cue_words[cue] for cue in rules.exclude_cues]
             for phrase in rules.phrases:
                 key = self._key(nlp, code.id, f"phrase:{phrase}")
                 self.phrases.add(key, [nlp.make_doc(phrase)])

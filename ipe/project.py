@@ -159,6 +159,8 @@ def codes_missing_from(store: Store, codebook: Codebook) -> dict[str, int]:
     """Human codings whose code is not in ``codebook``: code id → number of codings (they are kept, never dropped)."""
     ids = {c.id for c in codebook.codes}
     humans = [name for name, kind in store.coders().items() if kind == "human"]
+    if not humans:
+        return {}
     missing: dict[str, int] = {}
     for c in store.codings(coders=humans, status=None):  # not the auto codings: they are most rows, and replaced
         if c.code_id not in ids:
