@@ -11,11 +11,14 @@ from webbench import Workbench
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 
 
-@pytest.fixture(autouse=True)
-def cheap_password_hashes(monkeypatch):
+@pytest.fixture(scope="module", autouse=True)
+def cheap_password_hashes():
     """Accounts made here hash with a small scrypt cost: what the pages do with a sign-in is tested here, what a
-    hash costs in tests/test_accounts.py (a stored hash carries its cost, so signing in checks it at that cost)."""
-    monkeypatch.setattr(accounts, "SCRYPT_N", 2 ** 10)
+    hash costs in tests/test_accounts.py (a stored hash carries its cost, so signing in checks it at that cost).
+    Module-scoped, so the team projects that module fixtures build get cheap hashes too."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(accounts, "SCRYPT_N", 2 ** 10)
+        yield
 
 
 @pytest.fixture(scope="session")
