@@ -448,13 +448,13 @@ def _batches(items: Iterable, size: int):
         yield batch
 
 
-def _turn_doc(nlp: Language, text):
-    """A turn's text as it goes into the pipeline: the text, or a Doc carrying its Speaker when ``text`` is a pair."""
-    if isinstance(text, str):
-        return text
-    doc = nlp.make_doc(text[0])
-    doc._.set(SPEAKER_ATTR, text[1])
-    doc.user_data[TEXT_KEY] = text[0]
+def _turn_doc(nlp: Language, text) -> Doc:
+    """A turn as it goes into the pipeline: a Doc that keeps its text, and its Speaker when ``text`` is a pair."""
+    text, speaker = (text, None) if isinstance(text, str) else text
+    doc = nlp.make_doc(text)
+    doc.user_data[TEXT_KEY] = text  # so the coder never rebuilds it from the tokens (doc.text)
+    if speaker is not None:
+        doc._.set(SPEAKER_ATTR, speaker)
     return doc
 
 

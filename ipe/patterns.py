@@ -269,7 +269,7 @@ def mark_safe_starts(doc: Doc, starts: list[int], lowers: Optional[set] = None) 
         strings = doc.vocab.strings
         if not any("[" in strings[h] or "(" in strings[h] for h in lowers):
             return starts
-    # doc.text joins every token's text; the coder keeps the turn's text with the Doc it makes.
+    # doc.text joins every token's text; the Docs ipe's coder makes keep their text (TEXT_KEY).
     text = doc.user_data.get(TEXT_KEY) or doc.text
     if "[" not in text and "(" not in text:
         return starts

@@ -108,13 +108,11 @@ def _check_events(text: str) -> None:
             if frame and frame[0] and frame[1]:
                 tag = event.tag if event.tag not in (None, "!") else resolver.resolve(
                     yaml.ScalarNode, event.value, event.implicit)
+                # A scalar key is always hashable; a collection as a key is left to the loader, which refuses it.
                 key = constructor.construct_object(yaml.ScalarNode(tag, event.value, event.start_mark))
-                try:
-                    if key in frame[2]:
-                        _refuse(f"duplicate key '{key}'", event)
-                    frame[2].add(key)
-                except TypeError:  # an unhashable key: the loader refuses it with its own message
-                    pass
+                if key in frame[2]:
+                    _refuse(f"duplicate key '{key}'", event)
+                frame[2].add(key)
             done()
         elif isinstance(event, yaml.CollectionEndEvent):
             stack.pop()

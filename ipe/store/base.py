@@ -230,16 +230,15 @@ class StoreBase:
                 digest.update(row)
         return digest.hexdigest()
 
-    def checkpoint(self, wait_ms: Optional[int] = None) -> bool:
-        """Move the write-ahead log into the database file and empty it; False if another connection prevents it.
-
-        ``wait_ms``: how long to wait for other connections to let go (default :data:`CHECKPOINT_WAIT_MS`).
+    def checkpoint(self) -> bool:
+        """Move the write-ahead log into the database file and empty it; False if another connection prevents it
+        (after waiting :data:`CHECKPOINT_WAIT_MS` for it to let go).
 
         On PostgreSQL there is no file of the project's to empty (the server keeps its own log): always True.
         """
         if not isinstance(self.conn, sqlite3.Connection):
             return True
-        self.conn.execute(f"PRAGMA busy_timeout = {CHECKPOINT_WAIT_MS if wait_ms is None else int(wait_ms)}")
+        self.conn.execute(f"PRAGMA busy_timeout = {CHECKPOINT_WAIT_MS}")
         try:
             busy, _, _ = self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
         except sqlite3.OperationalError as exc:
