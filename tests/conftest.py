@@ -40,7 +40,10 @@ def pg_cluster():
     cluster.stop()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+# The PostgreSQL variant is `slow` as well: it doubles the suite's time for tests whose logic the SQLite variant
+# already checks, so the developer's loop keeps to SQLite and the backend's own tests (test_store_backends.py,
+# which stay in it) while CI runs every test on both.
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=[pytest.mark.postgres, pytest.mark.slow])])
 def backend(request):
     """Each store test runs twice: on SQLite and on PostgreSQL."""
     return request.param
