@@ -6,6 +6,7 @@ import contextlib
 import contextvars
 from typing import Callable, Iterable, Optional
 
+from ipe import collector
 from ipe.selection import Selection
 
 _SHARED: contextvars.ContextVar[Optional[dict]] = contextvars.ContextVar("ipe_shared_reads", default=None)
@@ -17,10 +18,12 @@ def shared_reads():
 
     For work that reads a project many times and writes nothing, such as building every table: the tables, the
     CMO graph and the evidence ranking each ask for the codings in force, and would otherwise each load them.
+    The garbage collector is paused inside (see :func:`ipe.collector.paused`): what is read is kept to the end.
     """
     token = _SHARED.set({}) if _SHARED.get() is None else None
     try:
-        yield
+        with collector.paused():
+            yield
     finally:
         if token is not None:
             _SHARED.reset(token)

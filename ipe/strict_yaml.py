@@ -11,12 +11,11 @@ Without it, a pure-Python loader makes the same checks while it composes.
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Hashable
 
 import yaml
 
-from ipe import limits
+from ipe import collector, limits
 from ipe.errors import CodebookError
 
 __all__ = ["parse"]
@@ -41,7 +40,8 @@ def parse(text: str, path: str = "<codebook>"):
     try:
         if _FAST:
             _check_events(text)
-            return _without_gc(yaml.load, text, Loader=yaml.CSafeLoader)  # noqa: S506 - SafeLoader's C build
+            with collector.paused():  # tens of thousands of new dicts and lists, none in a cycle
+                return yaml.load(text, Loader=yaml.CSafeLoader)  # noqa: S506 - SafeLoader's C build
         return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - _StrictLoader derives from SafeLoader
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -54,19 +54,6 @@ def parse(text: str, path: str = "<codebook>"):
         raise CodebookError(path, [f"{where}{problem}"]) from None
     except yaml.YAMLError as exc:
         raise CodebookError(path, [f"invalid YAML: {str(exc).splitlines()[0]}"]) from None
-
-
-def _without_gc(function, *args, **kwargs):
-    """Call ``function`` with the cyclic garbage collector paused: building tens of thousands of new dicts and
-    lists, none of them in a cycle, otherwise sets off full collections over everything the process holds (spaCy's
-    tables among it), which took longer than the parse."""
-    paused = gc.isenabled()
-    gc.disable()
-    try:
-        return function(*args, **kwargs)
-    finally:
-        if paused:
-            gc.enable()
 
 
 def _char_at(text: str, mark) -> str:

@@ -43,6 +43,15 @@ def _overlapping(spans: list, starts: list, start: int, end: int) -> list[int]:
     return found
 
 
+def _nodes_key(codebook: Codebook) -> tuple:
+    """What placements and pairs depend on in a codebook: its node codes' ids, types and mechanism kinds.
+
+    Not the codebook's identity: the tables, the assessment and the quote ranking each load the current codebook
+    anew, and would otherwise each place and pair the same codings again.
+    """
+    return tuple((cid, code.type, code.mechanism or "") for cid, code in sorted(node_codes(codebook).items()))
+
+
 def placements(store, codebook: Codebook, window="turn", coders: Optional[Iterable[str]] = None,
                sources: Optional[Iterable[str]] = None) -> dict[str, list]:
     """Per source, ``(coding, window ids)`` for every coding of a node code, in the store's coding order.
@@ -51,7 +60,7 @@ def placements(store, codebook: Codebook, window="turn", coders: Optional[Iterab
     """
     coders = list(coders) if coders is not None and not isinstance(coders, Selection) else coders
     sources = list(sources) if sources is not None else None
-    key = ("placements", id(store), id(codebook), window_label(window), read_key(coders), read_key(sources))
+    key = ("placements", id(store), _nodes_key(codebook), window_label(window), read_key(coders), read_key(sources))
     return shared(key, lambda: _placements(store, codebook, window, coders, sources))
 
 
@@ -118,7 +127,7 @@ def link_evidence(store, codebook: Codebook, window="turn", coders: Optional[Ite
     """
     coders = list(coders) if coders is not None and not isinstance(coders, Selection) else coders
     sources = list(sources) if sources is not None else None
-    key = ("segments", id(store), id(codebook), window_label(window), read_key(coders), read_key(sources))
+    key = ("segments", id(store), _nodes_key(codebook), window_label(window), read_key(coders), read_key(sources))
     return list(shared(key, lambda: pair_segments(placements(store, codebook, window, coders, sources),
                                                    node_codes(codebook))))
 
@@ -138,7 +147,8 @@ def build_graph(store, codebook: Codebook, window="turn", coders: Optional[Itera
     sources : iterable of str, optional
         Only these sources (see :func:`subgraph_by`).
     """
-    return build(placements(store, codebook, window, coders, sources), codebook, store.source_attributes(), window)
+    return build(placements(store, codebook, window, coders, sources), codebook, store.source_attributes(), window,
+                 segments=link_evidence(store, codebook, window, coders, sources))
 
 
 # -- subsets and comparison ------------------------------------------------------------------------------------------

@@ -376,7 +376,8 @@ def ref_order(ref: str) -> tuple:
     return (sid, int(start), int(end)) if start.isdigit() and end.isdigit() else (sid, 0, 0)
 
 
-def build(placed: dict, codebook: Codebook, attributes: Optional[dict] = None, window="turn") -> nx.DiGraph:
+def build(placed: dict, codebook: Codebook, attributes: Optional[dict] = None, window="turn",
+          segments: Optional[list[Segment]] = None) -> nx.DiGraph:
     """The evidence-linked CMO graph of codings placed in their linking windows.
 
     Parameters
@@ -390,6 +391,8 @@ def build(placed: dict, codebook: Codebook, attributes: Optional[dict] = None, w
         Per source id, its attributes (``case``, ``participant``, ``agency``, ...).
     window : {"turn", "sentence"} or int
         The linking window the placements used (see :func:`ipe.cmo.evidence.link_evidence`).
+    segments : list of Segment, optional
+        ``pair_segments(placed, node_codes(codebook))``, when the caller has it already (default: worked out).
 
     Returns
     -------
@@ -434,7 +437,9 @@ def build(placed: dict, codebook: Codebook, attributes: Optional[dict] = None, w
         code = nodes[cid]
         graph.add_node(cid, type=code.type, name=code.name, mechanism=code.mechanism or "",
                        segments=counts.get(cid, 0), windows=sorted(present.get(cid, ()), key=key_order))
-    for (src, dst), group in itertools.groupby(pair_segments(placed, nodes), key=lambda g: (g.src, g.dst)):
+    if segments is None:
+        segments = pair_segments(placed, nodes)
+    for (src, dst), group in itertools.groupby(segments, key=lambda g: (g.src, g.dst)):
         group = list(group)
         sids = {g.source_id for g in group}
         a = {sid: attrs.get(sid, {}) for sid in sids}
