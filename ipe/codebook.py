@@ -58,13 +58,26 @@ def load(path: str | Path) -> Codebook:
     return loads(read_text(path), str(path))
 
 
-def loads(text: str, path: str = "<codebook>") -> Codebook:
-    """Parse and validate codebook YAML text."""
+def loads(text: str, path: str = "<codebook>", patterns: bool = True) -> Codebook:
+    """Parse and validate codebook YAML text.
+
+    ``patterns=False`` leaves the token patterns unchecked by spaCy's matcher (see :func:`stored`).
+    """
     data = strict_yaml.parse(text, path)
-    problems = validate_data(data)
+    problems = validate_data(data, patterns)
     if problems:
         raise CodebookError(path, problems)
     return _build(data, text)
+
+
+def stored(document: str, label: str) -> Codebook:
+    """A codebook the store holds, read back.
+
+    Only a validated :class:`Codebook` is ever stored, so its token patterns are not handed to spaCy's matcher
+    again: that check loads spaCy (about 250 MB and seconds) into processes that only read, such as the tables,
+    search or the workbench. Everything else is checked as for a file.
+    """
+    return loads(document, label, patterns=False)
 
 
 def content_hash(data) -> str:
@@ -134,8 +147,9 @@ def _build(data: dict, text: str) -> Codebook:
 # -- validation ------------------------------------------------------------------------------------------------------
 
 
-def validate_data(data) -> list[str]:
-    """Every problem in a parsed codebook, each naming the code (or configuration, question) and the field."""
+def validate_data(data, patterns: bool = True) -> list[str]:
+    """Every problem in a parsed codebook, each naming the code (or configuration, question) and the field;
+    ``patterns=False`` leaves token patterns to be checked where they are compiled."""
     if not isinstance(data, dict):
         return ["the file must be a mapping with 'name' and 'codes'"]
     problems = [f"unknown top-level key '{k}'" for k in sorted(set(data) - TOP_KEYS, key=str)]
@@ -160,7 +174,8 @@ def validate_data(data) -> list[str]:
     for cid, raw in by_id.items():
         problems += _validate_code(cid, raw, by_id)
     problems += _hierarchy_cycles(by_id)
-    problems += _validate_patterns(by_id)
+    if patterns:
+        problems += _validate_patterns(by_id)
     problems += _validate_theory(data.get("theory"), by_id)
     problems += _validate_questions(data.get("research_questions"), by_id)
     return problems

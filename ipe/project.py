@@ -147,7 +147,7 @@ def load_codebook(store: Store, path: Optional[str | os.PathLike] = None, actor:
 @functools.lru_cache(maxsize=8)
 def _stored_codebook(document: str, label: str) -> Codebook:
     """A stored codebook parsed once per process: parsing validates every rule, which takes a noticeable time."""
-    return codebook_module.loads(document, label)
+    return codebook_module.stored(document, label)
 
 
 def current_codebook(store: Store) -> tuple[int, Codebook]:

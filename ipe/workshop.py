@@ -200,7 +200,7 @@ def _issued_ids(store, read) -> set:
     from ipe import codebook as codebook_module
 
     latest = store.latest_codebook()
-    books = [codebook_module.loads(store.codebook_document(v), f"codebook v{v}") for v in range(1, latest[0] + 1)] \
+    books = [codebook_module.stored(store.codebook_document(v), f"codebook v{v}") for v in range(1, latest[0] + 1)] \
         if latest else []
     return {pack_id(cb, result.configs, result.title) for cb in books for result, _, _ in read}
 

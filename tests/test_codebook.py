@@ -1,5 +1,7 @@
 """Codebook loading and validation: every problem reported, each with its code id and field."""
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -125,3 +127,29 @@ def test_tree_lines_and_table(mini_codebook):
     table = codebook.codebook_table(cb)
     assert list(table.id) == ["contexts", "ctx-relationships", "mech-trust", "out-timely-sharing", "grp-fathers"]
     assert table.set_index("id").loc["mech-trust", "type"] == "mechanism (response)"
+
+
+def test_a_stored_codebook_is_checked_again_except_its_token_patterns(mini_codebook):
+    book = codebook.load(mini_codebook)
+    assert codebook.stored(book.document, "codebook v1") == book
+    # A token pattern only spaCy's matcher refuses passes (the store holds only codebooks checked in full) ...
+    bad_pattern = "name: b\ncodes:\n  - {id: m, name: M, type: mechanism, description: d, include: i, exclude: e,\n" \
+                  "     examples: [x], rules: {patterns: [[{NOPE: x}]]}}\n"
+    assert [c.id for c in codebook.stored(bad_pattern, "codebook v2").codes] == ["m"]
+    assert any("invalid token pattern" in p for p in problems_of(bad_pattern))
+    # ... and everything else is checked as for a file.
+    with pytest.raises(CodebookError, match="codebook v3: unknown top-level key 'extra'"):
+        codebook.stored(bad_pattern + "extra: 1\n", "codebook v3")
+
+
+def test_reading_the_current_codebook_does_not_load_spacy(tmp_path, mini_codebook):
+    from ipe import project
+
+    folder = project.init(tmp_path / "proj")
+    with project.open_store(folder) as store:
+        project.load_codebook(store, mini_codebook)
+    script = ("import sys; from ipe import project; store = project.open_store(sys.argv[1]); "
+              "print(project.current_codebook(store)[1].name, 'spacy' in sys.modules, sep='|')")
+    out = subprocess.run([sys.executable, "-c", script, str(folder)], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).parent.parent).stdout.strip()
+    assert out == f"{codebook.load(mini_codebook).name}|False"

@@ -16,7 +16,7 @@ import pandas as pd
 from ipe.cmo.graph import (Segment, build, compare, configuration_links, node_codes, pair_segments, window_label,
                            window_size)
 from ipe.errors import IpeError, NotFound
-from ipe.in_force import current_codings, read_key, shared
+from ipe.in_force import current_codings, read_key, shared, shared_reads
 from ipe.records import Codebook
 from ipe.selection import Selection
 
@@ -147,8 +147,9 @@ def build_graph(store, codebook: Codebook, window="turn", coders: Optional[Itera
     sources : iterable of str, optional
         Only these sources (see :func:`subgraph_by`).
     """
-    return build(placements(store, codebook, window, coders, sources), codebook, store.source_attributes(), window,
-                 segments=link_evidence(store, codebook, window, coders, sources))
+    with shared_reads():  # the placements are read once for the graph and its pairs
+        return build(placements(store, codebook, window, coders, sources), codebook, store.source_attributes(),
+                     window, segments=link_evidence(store, codebook, window, coders, sources))
 
 
 # -- subsets and comparison ------------------------------------------------------------------------------------------

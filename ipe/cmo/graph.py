@@ -76,7 +76,7 @@ def as_list(value) -> list:
     return list(value)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a large project has hundreds of thousands
 class Segment:
     """One piece of evidence for a link: a ``src`` coding and a ``dst`` coding sharing a window of a source.
 

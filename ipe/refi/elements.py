@@ -140,7 +140,7 @@ def _latest_codebook(store):
     if latest is None:
         return None, None
     version, document, origin = latest
-    return version, codebook_module.loads(document, origin or f"codebook v{version}")
+    return version, codebook_module.stored(document, origin or f"codebook v{version}")
 
 
 def _coding_identity(c) -> str:
