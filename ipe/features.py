@@ -14,6 +14,8 @@ from typing import Optional, Sequence
 import numpy as np
 from scipy import sparse
 
+from ipe.tfidf import Tfidf
+
 # Cue families a realist coder reads for: an outcome that did not happen, a lack, or a wish or a "should have".
 CUES = {
     "negation": r"\b(?:not|no|never|nobody|nothing|none|neither|nor|without|n't|cannot|wasn't|weren't|didn't|"
@@ -76,14 +78,13 @@ class Featurizer:
 
     def fit(self, examples: Sequence[Example]) -> "Featurizer":
         from sklearn.feature_extraction import DictVectorizer
-        from sklearn.feature_extraction.text import TfidfVectorizer
 
         from ipe.search import lemma_analyzer
 
         analyse = lemma_analyzer()
-        self.words = TfidfVectorizer(analyzer=analyse, sublinear_tf=True, min_df=1)
+        self.words = Tfidf(analyse)
         self.words.fit([e.text for e in examples])
-        self.questions = TfidfVectorizer(analyzer=analyse, sublinear_tf=True, min_df=1)
+        self.questions = Tfidf(analyse)
         asked = [e.question for e in examples if e.question.strip()]
         self.questions.fit(asked or ["(no question)"])
         self.context = DictVectorizer(sort=True)

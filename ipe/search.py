@@ -18,6 +18,7 @@ import numpy as np
 
 from ipe import passages as _passages
 from ipe.errors import IpeError, NotFound
+from ipe.tfidf import Tfidf
 
 SEMANTIC_WEIGHT = 0.7  # share of the embedding similarity in the combined score; the rest is the lexical match
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?|\d+")
@@ -52,19 +53,15 @@ def _no_progress(items, **_):
     return items
 
 
-def _lemma_table():
+def lemma_analyzer():
+    """A word analyzer for TF-IDF (:class:`ipe.tfidf.Tfidf`): lower-cased lookup lemmas without stop words, then
+    word pairs. The lemmas and stop words are those of the pipeline the coder runs (:func:`ipe.nlp.pipeline`)."""
     from ipe.nlp import pipeline
 
-    return pipeline().get_pipe("ipe_lemmatizer").lookups.get_table("lemma_lookup")
-
-
-def lemma_analyzer():
-    """A word analyzer for scikit-learn: lower-cased lookup lemmas without stop words, then word pairs."""
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
-    table = _lemma_table()
+    nlp = pipeline()
+    table = nlp.get_pipe("ipe_lemmatizer").lookups.get_table("lemma_lookup")
     # Negations are meaning in this material ("not told"), so they stay although English stop lists drop them.
-    stop = set(ENGLISH_STOP_WORDS) - {"not", "no", "nobody", "never", "nothing", "without", "none"}
+    stop = set(nlp.Defaults.stop_words) - {"not", "no", "nobody", "never", "nothing", "without", "none"}
 
     memo: dict[str, str] = {}
 
@@ -83,10 +80,8 @@ def lemma_analyzer():
 
 
 def lexical_matrix(texts: list[str]):
-    """A fitted TF-IDF vectorizer and the L2-normalised matrix of ``texts``."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
-    vectorizer = TfidfVectorizer(analyzer=lemma_analyzer(), sublinear_tf=True, min_df=1)
+    """A fitted TF-IDF weighting and the L2-normalised matrix of ``texts``."""
+    vectorizer = Tfidf(lemma_analyzer())
     return vectorizer, vectorizer.fit_transform(texts)
 
 
